@@ -1,0 +1,80 @@
+"""Who may see or change what: every view asks here, templates get the answers as booleans."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, false, or_, select
+
+from .models import Call, Project, ProjectCoach, ProjectMember, User
+from .workflows import all_definitions, get_definition
+
+
+def is_staff(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role("staff", "admin"))
+
+
+def visible_projects_clause(user: User):
+    """A SQL condition on Project (joined to Call) selecting the projects `user` may see.
+
+    The team, staff and admin always; the jury in the states a definition opens to it; the
+    coaches assigned to the project; nobody else.
+    """
+    if user.has_role("staff", "admin"):
+        return True
+    clauses = [
+        exists().where(ProjectMember.project_id == Project.id, ProjectMember.user_id == user.id),
+        exists().where(ProjectCoach.project_id == Project.id, ProjectCoach.user_id == user.id),
+    ]
+    if user.has_role("jury"):
+        for definition in all_definitions():
+            states = definition.states_visible_to("jury")
+            if states:
+                clauses.append(and_(Call.workflow == definition.name, Project.state.in_(states)))
+    return or_(*clauses) if clauses else false()
+
+
+def visible_projects(user: User):
+    """A select of the projects `user` may see (joined to their call)."""
+    stmt = select(Project).join(Call, Project.call_id == Call.id)
+    clause = visible_projects_clause(user)
+    return stmt if clause is True else stmt.where(clause)
+
+
+def can_view_project(user, project: Project) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    if user.has_role("staff", "admin") or project.has_member(user) or project.is_coached_by(user):
+        return True
+    if user.has_role("jury"):
+        return project.state in get_definition(project.workflow).states_visible_to("jury")
+    return False
+
+
+def can_edit_project(user, project: Project) -> bool:
+    """The team edits its answers and team while the state allows it."""
+    definition = get_definition(project.workflow)
+    return project.has_member(user) and definition.states[project.state].editable
+
+
+def can_manage_calls(user) -> bool:
+    return is_staff(user)
+
+
+def can_propose(user, call: Call) -> bool:
+    """Agents start a draft while the call is open."""
+    return bool(user and user.is_authenticated and user.has_role("agent") and call.is_open())
+
+
+def can_assign_coaches(user) -> bool:
+    return is_staff(user)
+
+
+def awaiting_decision_clause(user: User):
+    """Projects in a state where one of the user's own roles (not `team`) may fire an event."""
+    roles = user.roles
+    clauses = []
+    for definition in all_definitions():
+        states = sorted({s for e in definition.events.values() if not e.roles.isdisjoint(roles)
+                         for s in e.source})
+        if states:
+            clauses.append(and_(Call.workflow == definition.name, Project.state.in_(states)))
+    return or_(*clauses) if clauses else false()

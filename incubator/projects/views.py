@@ -1,0 +1,251 @@
+"""The project page and what the team, the programme team and the jury do there."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..errors import DomainError, InvalidData
+from ..extensions import db
+from ..forms import apply_errors
+from ..models import Call, Project, ProjectCoach, ProjectEvent, ProjectMember, User, UserRole
+from ..policy import can_assign_coaches, can_edit_project, can_view_project, visible_projects
+from ..templating import locale_code
+from ..workflows import (
+    Context,
+    WorkflowError,
+    actor_roles,
+    check_conditions,
+    fire,
+    get_definition,
+    permitted_events,
+)
+from . import bp
+from .forms import AddMemberForm, AssignCoachForm, EmptyForm, EventForm, project_form_class
+from .operations import (
+    add_member,
+    assign_coach,
+    remove_member,
+    unassign_coach,
+    update_project,
+)
+
+
+def load_project(project_id: int) -> Project:
+    """The project with what its page shows, in a fixed number of queries; 404 if hidden."""
+    project = db.session.scalar(
+        select(Project)
+        .where(Project.id == project_id)
+        .options(
+            selectinload(Project.call).selectinload(Call.programme),
+            selectinload(Project.members).selectinload(ProjectMember.user),
+            selectinload(Project.coaches).selectinload(ProjectCoach.user),
+            selectinload(Project.history).selectinload(ProjectEvent.actor),
+        )
+    )
+    if project is None or not can_view_project(current_user, project):
+        abort(404)
+    return project
+
+
+def _actions(project: Project, definition) -> list[dict]:
+    """The events this viewer may fire now, each with why it is not possible yet, if so."""
+    from ..clock import utcnow
+
+    ctx = Context(project=project, actor=current_user, at=utcnow(), comment="")
+    actions = []
+    for event in permitted_events(definition, project.state, actor_roles(current_user, project)):
+        actions.append({
+            "event": event,
+            "label": event.label(locale_code()),
+            "blocked": check_conditions(event, ctx),
+            "dest": definition.states[event.dest].label(locale_code()) if event.dest else
+            (definition.states[project.state_before_hold].label(locale_code())
+             if project.state_before_hold else ""),
+        })
+    return actions
+
+
+def _coach_choices(project: Project) -> list[tuple[int, str]]:
+    assigned = {c.user_id for c in project.coaches}
+    coaches = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == "coach").order_by(User.name)
+    ).all()
+    return [(u.id, u.display_name) for u in coaches if u.id not in assigned]
+
+
+def _render_project(project: Project, *, status: int = 200, event_form: EventForm | None = None,
+                    failed_event: str | None = None, member_form: AddMemberForm | None = None,
+                    coach_form: AssignCoachForm | None = None):
+    definition = get_definition(project.workflow)
+    editable = can_edit_project(current_user, project)
+    if coach_form is None and can_assign_coaches(current_user):
+        coach_form = AssignCoachForm()
+    if coach_form is not None:
+        coach_form.coach.choices = _coach_choices(project)
+    return render_template(
+        "projects/show.html",
+        project=project,
+        call=project.call,
+        definition=definition,
+        state=definition.states[project.state],
+        actions=_actions(project, definition),
+        event_form=event_form or EventForm(),
+        failed_event=failed_event,
+        member_form=member_form or (AddMemberForm() if editable else None),
+        coach_form=coach_form,
+        button_form=EmptyForm(),
+        can_edit=editable,
+        can_assign_coaches=can_assign_coaches(current_user),
+        history=list(reversed(project.history)),
+    ), status
+
+
+@bp.route("/")
+@login_required
+def index():
+    stmt = visible_projects(current_user).options(selectinload(Project.call))
+    state = request.args.get("state", "")
+    if state:
+        stmt = stmt.where(Project.state == state)
+    mine = request.args.get("mine") == "1" or not current_user.has_role("staff", "admin", "jury", "coach")
+    if mine:
+        stmt = stmt.where(Project.members.any(ProjectMember.user_id == current_user.id))
+    pagination = db.paginate(stmt.order_by(Project.updated_at.desc(), Project.id),
+                             page=request.args.get("page", 1, type=int),
+                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("projects/index.html", pagination=pagination, state=state, mine=mine)
+
+
+@bp.route("/<int:project_id>")
+@login_required
+def show(project_id: int):
+    return _render_project(load_project(project_id))
+
+
+@bp.route("/<int:project_id>/events", methods=["POST"])
+@login_required
+def fire_event(project_id: int):
+    project = load_project(project_id)
+    form = EventForm()
+    if not form.validate_on_submit():
+        return _render_project(project, status=400, event_form=form, failed_event=form.event.data)
+    try:
+        entry = fire(project, form.event.data, current_user, form.comment.data)
+    except WorkflowError as exc:
+        db.session.rollback()
+        project = load_project(project_id)
+        form.comment.errors = [exc.message]
+        return _render_project(project, status=exc.status, event_form=form, failed_event=form.event.data)
+    db.session.commit()
+    flash(_("Done: the project is now “%(state)s”.",
+            state=get_definition(project.workflow).states[entry.to_state].label(locale_code())), "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int):
+    project = load_project(project_id)
+    if not can_edit_project(current_user, project):
+        abort(403)
+    form_class = project_form_class(project.call)
+    form = form_class(obj=project)
+    if request.method == "GET":
+        for name, question in form.question_fields:
+            getattr(form, name).data = (project.answers or {}).get(question["key"], "")
+    if form.validate_on_submit():
+        try:
+            update_project(project, current_user, title=form.title.data, problem=form.problem.data,
+                           proposal=form.proposal.data, service=form.service.data,
+                           answers=form.answers())
+        except InvalidData as exc:
+            apply_errors(form, exc)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/form.html", form=form, call=project.call, project=project), \
+        422 if form.errors else 200
+
+
+@bp.route("/<int:project_id>/members", methods=["POST"])
+@login_required
+def add_teammate(project_id: int):
+    project = load_project(project_id)
+    if not can_edit_project(current_user, project):
+        abort(403)
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        try:
+            member = add_member(project, current_user, form.email.data)
+        except InvalidData as exc:
+            form.email.errors = [*form.email.errors, *exc.fields.values()]
+        else:
+            db.session.commit()
+            flash(_("%(name)s joined the team.", name=member.user.display_name), "success")
+            return redirect(url_for("projects.show", project_id=project.id) + "#team")
+    return _render_project(project, status=422, member_form=form)
+
+
+@bp.route("/<int:project_id>/members/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove_teammate(project_id: int, user_id: int):
+    project = load_project(project_id)
+    if not can_edit_project(current_user, project):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        remove_member(project, current_user, user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("projects.show", project_id=project.id) + "#team")
+    db.session.commit()
+    if user.id == current_user.id:
+        flash(_("You left the team."), "success")
+        return redirect(url_for("main.index"))
+    flash(_("%(name)s left the team.", name=user.display_name), "success")
+    return redirect(url_for("projects.show", project_id=project.id) + "#team")
+
+
+@bp.route("/<int:project_id>/coaches", methods=["POST"])
+@login_required
+def add_coach(project_id: int):
+    project = load_project(project_id)
+    if not can_assign_coaches(current_user):
+        abort(403)
+    form = AssignCoachForm()
+    form.coach.choices = _coach_choices(project)
+    if form.validate_on_submit():
+        coach = db.session.get(User, form.coach.data)
+        try:
+            assign_coach(project, coach)
+        except InvalidData as exc:
+            form.coach.errors = [*form.coach.errors, *exc.fields.values()]
+        else:
+            db.session.commit()
+            flash(_("%(name)s now coaches this project.", name=coach.display_name), "success")
+            return redirect(url_for("projects.show", project_id=project.id) + "#coaches")
+    return _render_project(project, status=422, coach_form=form)
+
+
+@bp.route("/<int:project_id>/coaches/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove_coach(project_id: int, user_id: int):
+    project = load_project(project_id)
+    if not can_assign_coaches(current_user):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id) or abort(404)
+    unassign_coach(project, user)
+    db.session.commit()
+    flash(_("%(name)s no longer coaches this project.", name=user.display_name), "success")
+    return redirect(url_for("projects.show", project_id=project.id) + "#coaches")
