@@ -33,19 +33,20 @@ def _get_call(call_id: int) -> Call:
 @login_required
 def index():
     page = request.args.get("page", 1, type=int)
-    counts = (
-        select(Project.call_id, func.count().label("n"))
-        .where(Project.id.in_(visible_projects(current_user).with_only_columns(Project.id)))
-        .group_by(Project.call_id)
-        .subquery()
-    )
+    # db.paginate() keeps only the first column of each row (it calls .scalars()), so the
+    # calls are paginated alone and the projects each viewer may see are counted per page.
     pagination = db.paginate(
-        select(Call, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.call_id == Call.id)
-        .order_by(Call.opens_at.desc()),
+        select(Call).order_by(Call.opens_at.desc(), Call.id.desc()),
         page=page, per_page=current_app.config["PER_PAGE"], error_out=False, count=True,
     )
-    return render_template("calls/index.html", pagination=pagination,
+    ids = [call.id for call in pagination.items]
+    project_counts = dict(db.session.execute(
+        select(Project.call_id, func.count())
+        .where(Project.id.in_(visible_projects(current_user).with_only_columns(Project.id)),
+               Project.call_id.in_(ids))
+        .group_by(Project.call_id)
+    ).all()) if ids else {}
+    return render_template("calls/index.html", pagination=pagination, project_counts=project_counts,
                            can_manage_calls=can_manage_calls(current_user))
 
 

@@ -18,6 +18,7 @@ from ..workflows import (
     Context,
     WorkflowError,
     actor_roles,
+    all_definitions,
     check_conditions,
     fire,
     get_definition,
@@ -111,13 +112,18 @@ def index():
     state = request.args.get("state", "")
     if state:
         stmt = stmt.where(Project.state == state)
-    mine = request.args.get("mine") == "1" or not current_user.has_role("staff", "admin", "jury", "coach")
+    can_see_others = current_user.has_role("staff", "admin", "jury", "coach")
+    mine = request.args.get("mine") == "1" or not can_see_others
     if mine:
         stmt = stmt.where(Project.members.any(ProjectMember.user_id == current_user.id))
     pagination = db.paginate(stmt.order_by(Project.updated_at.desc(), Project.id),
                              page=request.args.get("page", 1, type=int),
                              per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("projects/index.html", pagination=pagination, state=state, mine=mine)
+    # The state filter offers every state of every workflow, once, with its label.
+    state_choices = list({name: st.label(locale_code()) for d in all_definitions()
+                          for name, st in d.states.items()}.items())
+    return render_template("projects/index.html", pagination=pagination, state=state, mine=mine,
+                           can_see_others=can_see_others, state_choices=state_choices)
 
 
 @bp.route("/<int:project_id>")
