@@ -7,6 +7,8 @@ from flask import current_app
 from wtforms import DateTimeLocalField
 
 FORMAT = "%Y-%m-%dT%H:%M"
+# Only the shape: intranets use domains (.local, .intra) that strict validators refuse.
+EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def local_zone() -> ZoneInfo:

@@ -3,8 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..forms import EMAIL_SHAPE
 from ..models import Call
 
 
@@ -53,7 +54,8 @@ class EventForm(FlaskForm):
 
 class AddMemberForm(FlaskForm):
     email = StringField(_l("E-mail address of the teammate"), validators=[
-        DataRequired(_l("Enter an e-mail address.")), Email(_l("Enter a valid e-mail address."))])
+        DataRequired(_l("Enter an e-mail address.")),
+        Regexp(EMAIL_SHAPE, message=_l("Enter a valid e-mail address."))])
 
 
 class AssignCoachForm(FlaskForm):

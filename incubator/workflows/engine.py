@@ -99,7 +99,7 @@ def fire(project: Project, event_name: str, actor: User | None, comment: str = "
 
     if event is not None and event.roles.isdisjoint(roles):
         raise NotPermitted(
-            _("You may not do this: “%(event)s” is reserved to other roles.",
+            _("You may not do this: “%(event)s” is reserved for other roles.",
               event=event.label(_locale())),
             event=event_name,
         )
