@@ -1,0 +1,857 @@
+"""The demo data: the City of Pau's intrapreneurship programme, its three calls and their projects.
+
+Everything below is data (people, calls, submissions, the six real projects and their
+stories); the code at the end plays it through the real services and the workflow engine,
+so every state in the demo was reached by firing its events, with historical dates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from .auth.operations import create_user, find_user
+from .calls.operations import create_call, default_questionnaire
+from .clock import aware, utcnow
+from .extensions import db
+from .models import Call, Programme, Project, User
+from .projects.operations import assign_coach, create_project
+from .workflows import fire, get_definition
+
+DEMO_PASSWORD = "demo-incubateur"  # demo data, printed by `incubator demo`: not a secret
+DEMO_DOMAIN = "demo.incubateur.fr"
+PARIS = ZoneInfo("Europe/Paris")
+WORKFLOW = "pau"
+
+PROGRAMME = "Programme d'intrapreneuriat de la Ville de Pau"
+ORGANISATION = "Ville de Pau"
+PROGRAMME_DESCRIPTION = (
+    "Tout agent de la Ville, quel que soit son grade, qui voit un problème sur le terrain et a "
+    "une idée pour le résoudre peut candidater. L'équipe du programme présélectionne une dizaine "
+    "de projets ; chaque équipe de 2 ou 3 agents reçoit une matinée de coaching puis présente son "
+    "projet à un jury de directeurs et d'élus. Les projets retenus passent 3 mois en "
+    "pré-incubation (un jour par semaine), puis au moins 6 mois en mode startup, avec "
+    "l'incubateur de startups d'État. Le problème compte plus que la première solution : ce "
+    "sont les usagers qui la valident, ou non."
+)
+
+# The call questionnaire in French, whatever locale the loading process runs in.
+QUESTION_LABELS = {
+    "affected": "Qui souffre de ce problème ?",
+    "frequency": "À quelle fréquence se produit-il ?",
+    "evidence": "Quels éléments avez-vous (faits, chiffres, témoignages) ?",
+}
+
+
+def paris(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+# --- People (all fictional) --------------------------------------------------------------
+
+SERVICES = {
+    "sante": "Direction de la Solidarité et de la Santé",
+    "proprete": "Direction Propreté et Déchets",
+    "voirie": "Direction de la Voirie et des Espaces publics",
+    "education": "Direction de l'Éducation",
+    "sport": "Direction des Sports",
+    "rh": "Direction des Ressources humaines",
+    "lecture": "Direction de la Lecture publique",
+    "quartiers": "Direction de la Citoyenneté et de la Vie des quartiers",
+    "nature": "Direction des Espaces verts et de la Nature en ville",
+    "habitat": "Direction de l'Habitat et du Renouvellement urbain",
+    "si": "Direction des Systèmes d'information",
+    "tranquillite": "Direction de la Tranquillité publique",
+    "enfance": "Direction de la Petite enfance",
+    "batiments": "Direction du Patrimoine bâti",
+    "culture": "Direction de la Culture",
+    "finances": "Direction des Finances et de la Commande publique",
+    "mobilite": "Direction des Mobilités",
+    "usagers": "Direction de la Relation aux usagers",
+    "innovation": "Direction de la Transformation et de l'Innovation",
+    "dg": "Direction générale des services",
+    "cabinet": "Cabinet du Maire",
+    "incubateur": "Incubateur de startups d'État",
+}
+
+
+class Person(NamedTuple):
+    name: str
+    service: str  # a key of SERVICES
+    title: str
+    role: str = "agent"
+
+
+# The five accounts printed by `incubator demo`; their e-mail is ROLE@demo.incubateur.fr.
+DEMO_ACCOUNTS = {
+    "agent": Person("Claire Dubois", "sante", "Inspectrice de salubrité", "agent"),
+    "coach": Person("Julien Moreau", "innovation", "Coach en innovation publique", "coach"),
+    "staff": Person("Nathalie Garnier", "innovation", "Cheffe de projet intrapreneuriat", "staff"),
+    "jury": Person("Isabelle Rousseau", "dg", "Directrice générale des services", "jury"),
+    "admin": Person("Thomas Lemaire", "si", "Administrateur de l'application", "admin"),
+}
+
+# Everyone else; e-mail firstname.lastname@demo.incubateur.fr, same demo password.
+PEOPLE = {
+    "elu": Person("Alain Dupuy", "cabinet", "Adjoint au maire délégué à l'innovation", "jury"),
+    "dga": Person("Sylvie Perrin", "dg", "Directrice générale adjointe Solidarités et Citoyenneté", "jury"),
+    "coach_etat": Person("Élodie Masson", "incubateur", "Coach, incubateur de startups d'État", "coach"),
+    "slefort": Person("Sandrine Lefort", "sante", "Conseillère en économie sociale et familiale"),
+    "mhaddad": Person("Mehdi Haddad", "sante", "Animateur seniors"),
+    "lbarbier": Person("Lucie Barbier", "sante", "Chargée de prévention santé"),
+    "achevalier": Person("Aurélie Chevalier", "proprete", "Ambassadrice du tri"),
+    "fguerin": Person("Franck Guérin", "proprete", "Chef d'équipe collecte"),
+    "lpicard": Person("Laurent Picard", "voirie", "Technicien voirie"),
+    "nbelkacem": Person("Nadia Belkacem", "voirie", "Agente de maîtrise, éclairage public"),
+    "croux": Person("Céline Roux", "education", "Responsable de restauration scolaire"),
+    "pmercier": Person("Pascal Mercier", "education", "Coordinateur périscolaire"),
+    "vblanc": Person("Virginie Blanc", "education", "Agente territoriale spécialisée des écoles maternelles"),
+    "sgiraud": Person("Sébastien Giraud", "sport", "Éducateur sportif"),
+    "hmarchand": Person("Hélène Marchand", "rh", "Chargée de recrutement"),
+    "orenaud": Person("Olivier Renaud", "rh", "Conseiller en prévention"),
+    "mlambert": Person("Marion Lambert", "lecture", "Bibliothécaire jeunesse"),
+    "ymorel": Person("Yannick Morel", "quartiers", "Agent de développement local"),
+    "fouali": Person("Fatima Ouali", "quartiers", "Médiatrice de quartier"),
+    "jcaron": Person("Jérôme Caron", "nature", "Jardinier, maître composteur"),
+    "evidal": Person("Émilie Vidal", "habitat", "Chargée d'opérations habitat"),
+    "nbrunet": Person("Nicolas Brunet", "si", "Développeur"),
+    "scolin": Person("Stéphanie Colin", "tranquillite", "Agente de police municipale"),
+    "karnaud": Person("Karine Arnaud", "enfance", "Auxiliaire de puériculture"),
+    "dlucas": Person("David Lucas", "batiments", "Électricien"),
+    "aroche": Person("Audrey Roche", "culture", "Médiatrice culturelle"),
+    "cmeunier": Person("Christophe Meunier", "finances", "Acheteur public"),
+    "mperret": Person("Mathilde Perret", "mobilite", "Chargée de mission mobilités"),
+    "ramrani": Person("Rachid Amrani", "usagers", "Agent d'accueil"),
+}
+
+# Who fires a jury event; the others go to the demo jury account (the pitch-day decisions).
+JURY_ACTOR = {"graduate": "dga", "integrate": "elu", "scale": "elu", "spin_off": "elu", "abandon": "elu"}
+
+
+# --- Calls --------------------------------------------------------------------------------
+
+class CallSpec(NamedTuple):
+    title: str
+    description: str
+    opens: datetime | None  # None: open around `now` (OPEN_CALL_WINDOW)
+    closes: datetime | None
+    shortlist: datetime | None = None  # the programme team's pre-selection
+    pitch: datetime | None = None  # the jury pitch day (first pitch; one every 30 minutes)
+    start: datetime | None = None  # pre-incubation starts
+
+
+CALLS = (
+    CallSpec(
+        "Premier appel à projets (promotion 2019)",
+        "Vous voyez un problème sur le terrain et vous avez une idée pour le résoudre ? Décrivez le "
+        "problème, qui en souffre et ce que vous en savez. Une dizaine de projets seront "
+        "présélectionnés et présentés au jury en janvier 2019.",
+        paris(2018, 10, 1, 9), paris(2018, 11, 30, 18),
+        shortlist=paris(2018, 12, 14, 10), pitch=paris(2019, 1, 24, 9), start=paris(2019, 2, 4, 9),
+    ),
+    CallSpec(
+        "Deuxième appel à projets (promotion 2020)",
+        "Deuxième promotion du programme d'intrapreneuriat. Les équipes de 2 ou 3 agents "
+        "présélectionnées seront coachées puis présenteront leur projet au jury en janvier 2020.",
+        paris(2019, 9, 16, 9), paris(2019, 11, 15, 18),
+        shortlist=paris(2019, 11, 29, 10), pitch=paris(2020, 1, 16, 9), start=paris(2020, 1, 27, 9),
+    ),
+    CallSpec(
+        "Troisième appel à projets",
+        "Le troisième appel est ouvert : proposez le problème de terrain que vous voulez résoudre, "
+        "seul ou déjà en équipe. Les candidatures incomplètes restent en brouillon.",
+        None, None,
+    ),
+)
+OPEN_CALL_WINDOW = (timedelta(days=15), timedelta(days=30))  # opened that long ago, closes that late
+
+
+# --- Generic submissions ------------------------------------------------------------------
+
+class Submission(NamedTuple):
+    title: str
+    service: str  # a key of SERVICES
+    problem: str
+    proposal: str
+    affected: str
+    frequency: str
+    evidence: str
+    outcome: str  # a key of OUTCOMES
+    comment: str = ""  # the reason given with the decisive event (decline, reject, withdraw...)
+    team: tuple[str, ...] = ()  # person keys, author first; default: picked from the service
+
+
+# What happens to a submission, as (event, when) steps. `when` is an anchor of the project
+# or its call, optionally "+Nd" days later.
+OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
+    "draft": (),
+    "withdrawn_draft": (("withdraw", "created+6d"),),
+    "submitted": (("submit", "submitted"),),
+    "withdrawn": (("submit", "submitted"), ("withdraw", "submitted+5d")),
+    "declined": (("submit", "submitted"), ("decline", "shortlist")),
+    "rejected": (("submit", "submitted"), ("shortlist", "shortlist"), ("reject", "pitch")),
+    "rework": (("submit", "submitted"), ("shortlist", "shortlist"), ("ask_rework", "pitch")),
+    "reopened": (("submit", "submitted"), ("shortlist", "shortlist"), ("ask_rework", "pitch"),
+                 ("reopen", "pitch+12d")),
+}
+COMMENTED = frozenset({"withdraw", "decline", "reject", "ask_rework"})
+
+S = Submission
+SUBMISSIONS: dict[int, tuple[Submission, ...]] = {
+    0: (
+        S("Signal'Trottoir : suivre les signalements de voirie", "voirie",
+          "Les nids-de-poule et trottoirs dégradés sont signalés par téléphone ou par courrier, sans suivi : "
+          "les habitants rappellent, et les équipes interviennent parfois deux fois au même endroit.",
+          "Une carte partagée des signalements, alimentée par les agents de terrain et les habitants, avec "
+          "un statut visible par tous jusqu'à la réparation.",
+          "Les habitants, les personnes à mobilité réduite, les équipes de voirie",
+          "Une quarantaine de signalements par semaine",
+          "Registre du standard technique : 2 100 appels en 2018, dont environ 15 % de doublons.",
+          "rejected",
+          "Le jury reconnaît le problème, mais un outil de signalement commun à l'agglomération est en cours "
+          "de déploiement : rapprochez-vous de la Direction des Systèmes d'information pour l'alimenter."),
+        S("Cantine zéro gaspi", "education",
+          "Dans les restaurants scolaires, près d'un tiers de la nourriture servie finit à la poubelle.",
+          "Peser les restes chaque jour avec les enfants, afficher les résultats et ajuster les grammages "
+          "et les inscriptions en conséquence.",
+          "Les enfants, les équipes de restauration, les familles qui paient le repas",
+          "Chaque jour d'école, environ 4 500 repas",
+          "Pesées sur deux semaines dans trois écoles : 110 g jetés par enfant et par repas.",
+          "rejected",
+          "Projet pertinent, mais déjà couvert par le plan de lutte contre le gaspillage alimentaire de la "
+          "Direction de l'Éducation : le jury vous propose d'y contribuer directement."),
+        S("Covoiturage entre agents des sites excentrés", "mobilite",
+          "Les agents des dépôts et des serres municipales viennent seuls en voiture ; les parkings sont "
+          "saturés et les frais de carburant pèsent sur les petits salaires.",
+          "Une mise en relation des agents par site et par horaire, avec une place réservée aux équipages.",
+          "Les agents des sites éloignés du réseau de bus",
+          "Tous les jours ouvrés",
+          "Enquête mobilité 2017 : 78 % des agents des dépôts viennent seuls en voiture.",
+          "rejected",
+          "L'intérêt est réel mais une plateforme de covoiturage existe déjà à l'échelle de l'agglomération : "
+          "le jury préfère une campagne de promotion menée par la DRH."),
+        S("Un accueil unique pour les nouveaux arrivants", "usagers",
+          "Les nouveaux habitants font le tour de plusieurs guichets pour s'inscrire (écoles, cantine, "
+          "listes électorales, stationnement résident).",
+          "Un rendez-vous unique d'accueil qui ouvre tous les dossiers en une fois.",
+          "Les familles qui s'installent à Pau",
+          "Environ 1 500 foyers par an",
+          "Comptage des passages à l'accueil de l'hôtel de ville en septembre 2018.",
+          "rejected",
+          "Le projet relève de la réorganisation de l'accueil déjà engagée par la direction générale ; il ne "
+          "se prête pas à une démarche d'incubation."),
+        S("Réserver les gymnases en ligne", "sport",
+          "Les associations réservent les gymnases par courriel et tableau partagé : conflits de créneaux, "
+          "salles réservées mais vides.",
+          "Un planning en ligne des équipements, où les associations réservent et libèrent leurs créneaux.",
+          "Les associations sportives, les gardiens d'équipement",
+          "Chaque semaine, plus de 600 créneaux",
+          "Relevé des gardiens : un créneau sur cinq réservé reste inoccupé.",
+          "rejected",
+          "Besoin avéré, mais la solution relève de l'achat d'un logiciel existant : le jury transmet le "
+          "dossier à la Direction des Systèmes d'information et à la Direction des Sports."),
+        S("La médiathèque hors les murs", "lecture",
+          "Les habitants des quartiers prioritaires fréquentent peu les médiathèques : 4 % des inscrits "
+          "pour 15 % de la population.",
+          "Un triporteur de livres et de tablettes qui s'installe au pied des immeubles le mercredi et le "
+          "samedi.",
+          "Les enfants et les familles des quartiers prioritaires",
+          "Toute l'année",
+          "Statistiques d'inscription 2017 par quartier.",
+          "rework",
+          "Le jury n'a pas été convaincu par la connaissance du besoin : aucun habitant n'a encore été "
+          "interrogé. Menez une dizaine d'entretiens et revenez avec ce qu'ils vous ont appris."),
+        S("Jardins partagés en pied d'immeuble", "nature",
+          "Les espaces verts des résidences sont peu utilisés et mal entretenus ; des habitants demandent "
+          "des parcelles à cultiver.",
+          "Transformer des pelouses en jardins partagés gérés par les habitants, avec l'appui des jardiniers "
+          "de la Ville.",
+          "Les habitants des résidences collectives",
+          "Demandes régulières en conseil de quartier",
+          "Une vingtaine de demandes écrites en 2018.",
+          "rework",
+          "Le problème de fond n'est pas encore clair : lien social, alimentation ou cadre de vie ? "
+          "Précisez-le avec les bailleurs et les habitants avant de proposer une solution."),
+        S("Fiche de visite de logement sur tablette", "sante",
+          "Les inspecteurs de salubrité remplissent leurs constats sur papier puis les ressaisissent au "
+          "bureau : une demi-journée par semaine perdue et des erreurs de saisie.",
+          "Une fiche de visite sur tablette qui alimente directement le dossier du logement.",
+          "Les inspecteurs de salubrité et les occupants qui attendent le rapport",
+          "Chaque visite, soit environ 400 par an",
+          "Mesure du temps de ressaisie sur un mois.",
+          "declined",
+          "Le logiciel métier du service d'hygiène proposera une application mobile en 2019 : nous "
+          "transmettons votre analyse à la DSI pour le paramétrage.",
+          team=("agent", "slefort")),
+        S("Un badge unique pour tous les bâtiments", "batiments",
+          "Les agents multi-sites ont jusqu'à cinq badges et trousseaux différents.",
+          "Un badge unique programmable pour tous les bâtiments municipaux.",
+          "Les agents d'entretien, les techniciens, les gardiens",
+          "Tous les jours", "Inventaire des clés du service bâtiments.",
+          "declined",
+          "Il s'agit d'un projet d'équipement, déjà inscrit au schéma directeur de sûreté des bâtiments."),
+        S("Déclarer ses absences en ligne", "rh",
+          "Les demandes de congés circulent sur papier entre l'agent, son responsable et la DRH.",
+          "Un formulaire en ligne avec validation par le responsable.",
+          "Tous les agents, les gestionnaires RH", "Plusieurs centaines de demandes par mois",
+          "Délai moyen de traitement : 12 jours.",
+          "declined", "Le nouveau logiciel de gestion des ressources humaines, déployé en 2019, couvre ce besoin."),
+        S("Éclairage public à la demande", "voirie",
+          "Des rues résidentielles restent éclairées toute la nuit alors que personne n'y passe.",
+          "Des détecteurs de présence qui n'allument l'éclairage qu'au passage des piétons.",
+          "Les riverains, le budget énergie de la Ville", "Toutes les nuits",
+          "Facture d'éclairage public 2017.",
+          "declined",
+          "Investissement lourd qui relève du plan de rénovation de l'éclairage public, hors du champ de "
+          "l'intrapreneuriat."),
+        S("Traduire les courriers administratifs en langage clair", "usagers",
+          "Beaucoup d'usagers ne comprennent pas nos courriers et appellent l'accueil pour se les faire "
+          "expliquer.",
+          "Réécrire avec des usagers les vingt courriers les plus envoyés.",
+          "Les usagers, les agents d'accueil", "Des dizaines d'appels par semaine",
+          "Relevé des motifs d'appel à l'accueil sur deux semaines.",
+          "declined",
+          "Très bonne idée, mais portée par une seule personne sans équipe : réunissez 2 ou 3 agents et "
+          "présentez-la au prochain appel."),
+        S("Signalétique des écoles pour les parents allophones", "education",
+          "Les parents qui ne lisent pas le français ne trouvent pas les informations affichées aux "
+          "portails des écoles.",
+          "Une signalétique en pictogrammes et en plusieurs langues.",
+          "Les familles allophones, les directeurs d'école", "À chaque rentrée et chaque sortie",
+          "Témoignages de trois directeurs d'école.",
+          "declined", "Le besoin est réel mais relève de l'Éducation nationale et des directeurs d'école."),
+        S("Ouvrir les piscines en soirée", "sport",
+          "Les actifs ne peuvent pas nager aux horaires actuels des piscines.",
+          "Deux nocturnes par semaine.", "Les actifs", "Chaque semaine",
+          "Demandes reçues par le service des sports.",
+          "declined", "Relève de l'organisation du temps de travail et du dialogue social, pas d'une expérimentation."),
+        S("Des tablettes pour les agents d'entretien", "batiments",
+          "Les agents d'entretien n'ont pas accès à l'intranet ni à leur messagerie.",
+          "Des tablettes partagées dans chaque site.", "Les agents d'entretien", "Tous les jours",
+          "Enquête interne sur l'accès à l'information.",
+          "declined", "Demande d'équipement, transmise au plan de déploiement numérique de la DSI."),
+        S("Une boîte à idées numérique", "rh",
+          "Les idées des agents se perdent faute de lieu pour les déposer.",
+          "Une boîte à idées en ligne sur l'intranet.", "Tous les agents", "En continu",
+          "Aucune donnée pour l'instant.",
+          "declined", "Le programme d'intrapreneuriat remplit déjà cette fonction : le problème n'est pas démontré."),
+        S("Des fontaines à eau dans les parcs", "nature",
+          "Il n'y a pas d'eau potable dans plusieurs parcs l'été.",
+          "Installer des fontaines.", "Les promeneurs, les sportifs", "L'été",
+          "Plaintes reçues en mairie.",
+          "declined", "Demande d'équipement, transmise à la Direction des Espaces verts pour son budget."),
+        S("Inscriptions périscolaires en ligne", "education",
+          "Les familles doivent venir en mairie pour inscrire leurs enfants au périscolaire.",
+          "Un formulaire d'inscription en ligne.", "Les familles", "À chaque rentrée",
+          "Files d'attente de fin août.",
+          "declined", "Le portail famille en cours de refonte intègre cette fonction."),
+        S("Cartographier les défibrillateurs", "tranquillite",
+          "Personne ne sait où se trouvent les défibrillateurs des bâtiments publics.",
+          "Une carte publique des défibrillateurs.", "Les témoins d'un arrêt cardiaque", "Rare mais vital",
+          "Inventaire partiel de 2017.",
+          "declined",
+          "Obligation réglementaire déjà prise en charge par la déclaration à la base nationale des défibrillateurs."),
+        S("Informer les familles des crèches par SMS", "enfance",
+          "Les familles découvrent trop tard les fermetures exceptionnelles des crèches.",
+          "Un envoi de SMS groupés par crèche.", "Les familles des crèches", "Quelques fois par an",
+          "Deux fermetures en 2018 mal communiquées.",
+          "declined", "Fonction déjà disponible dans le logiciel des crèches : nous organisons une formation."),
+        S("Réemployer le mobilier de bureau réformé", "finances",
+          "Des bureaux et armoires en bon état partent à la déchetterie pendant que d'autres services en "
+          "achètent.",
+          "Un catalogue interne du mobilier disponible.", "Les services, le budget", "Chaque mois",
+          "Bons de commande de mobilier 2018.",
+          "declined", "Une plateforme de réemploi est déjà en test avec la Direction du Patrimoine bâti."),
+        S("Une carte des toilettes publiques", "voirie",
+          "Les personnes âgées et les familles renoncent à sortir faute de toilettes publiques repérables.",
+          "Une carte en ligne et papier des toilettes ouvertes au public.",
+          "Les personnes âgées, les familles", "Tous les jours", "Témoignages en conseil des aînés.",
+          "declined",
+          "Données déjà publiées en open data par l'agglomération ; nous les relayons sur le site de la Ville."),
+        S("Concours photo des agents", "culture",
+          "Les agents connaissent mal le travail des autres services.",
+          "Un concours photo annuel sur le thème du travail.", "Les agents", "Une fois par an", "",
+          "declined", "Projet d'animation interne : aucun problème de terrain identifié."),
+        S("Prêt de matériel aux associations", "quartiers",
+          "Les associations de quartier ne savent pas quel matériel la Ville peut leur prêter.",
+          "Un catalogue du matériel prêtable et un formulaire de demande.", "Les associations",
+          "Chaque week-end de fête", "",
+          "declined",
+          "Le problème est peu documenté : combien de demandes, quels refus ? Documentez-le et revenez au "
+          "prochain appel."),
+        S("Signaler les dépôts sauvages", "proprete",
+          "Les dépôts sauvages sont découverts tard et enlevés plusieurs jours après.",
+          "Un signalement photo géolocalisé par les agents de tous les services.",
+          "Les riverains, les équipes de propreté", "Chaque jour", "Registre des enlèvements 2018.",
+          "declined", "Fonction intégrée à l'outil de signalement commun de l'agglomération."),
+        S("Horaires décalés pour la collecte en centre-ville", "proprete",
+          "Les camions de collecte bloquent les rues commerçantes aux heures de livraison.",
+          "Collecter avant 7 h dans l'hypercentre.", "Les commerçants, les riverains", "Tous les jours",
+          "Plaintes de l'association des commerçants.",
+          "declined", "Relève de l'organisation du service de collecte et du dialogue social."),
+        S("Un annuaire des compétences des agents", "rh",
+          "Des services font appel à des prestataires pour des compétences qu'ont déjà des agents.",
+          "Un annuaire où chaque agent déclare ses savoir-faire.", "Les services", "Plusieurs fois par an",
+          "Deux exemples de prestations en 2018.",
+          "declined",
+          "Sujet sensible (données personnelles, reconnaissance des compétences) qui relève d'un chantier RH."),
+        S("Réparer les vélos de service", "mobilite",
+          "La moitié des vélos de service sont inutilisables faute d'entretien.",
+          "Un atelier de réparation tenu par des agents volontaires.", "Les agents qui se déplacent",
+          "En continu", "Inventaire des vélos de service.",
+          "withdrawn",
+          "Nous retirons notre candidature : la porteuse change de poste et l'équipe ne peut plus dégager de temps."),
+        S("Accueillir les stagiaires", "rh",
+          "Les stagiaires arrivent sans poste de travail ni accès informatique.", "", "Les stagiaires",
+          "", "", "draft"),
+        S("Écrans d'information dans les halls d'accueil", "usagers",
+          "Les usagers attendent sans savoir combien de temps.", "", "", "", "", "draft"),
+    ),
+    1: (
+        S("Le permis de végétaliser", "nature",
+          "Des habitants plantent au pied des arbres et des façades sans autorisation, et leurs plantations "
+          "sont arrachées par les équipes.",
+          "Un permis simple qui autorise les habitants à végétaliser un coin de rue, avec une charte.",
+          "Les habitants jardiniers, les équipes des espaces verts", "Chaque printemps",
+          "Une trentaine de demandes et de plaintes en 2019.",
+          "rejected",
+          "Le dispositif a fait ses preuves ailleurs : le jury recommande de l'adopter directement par "
+          "délibération plutôt que de l'incuber."),
+        S("Les objets trouvés en ligne", "tranquillite",
+          "Les usagers ne savent pas si leur objet perdu a été rapporté et se déplacent pour rien.",
+          "Un registre en ligne des objets trouvés, consultable par catégorie.",
+          "Les usagers qui ont perdu un objet", "Une dizaine de fois par semaine",
+          "Registre papier du poste de police municipale.",
+          "rejected",
+          "Le volume est trop faible pour une incubation ; un service national en ligne existe déjà."),
+        S("Des agents tuteurs pour les nouveaux arrivants", "rh",
+          "Les agents recrutés se sentent seuls les premières semaines ; certains partent pendant la période "
+          "d'essai.",
+          "Un tuteur volontaire d'un autre service pour chaque nouvel agent pendant trois mois.",
+          "Les nouveaux agents et leurs encadrants", "Environ 120 recrutements par an",
+          "Entretiens de départ 2018-2019.",
+          "reopened",
+          "Le jury demande de préciser qui souffre du problème, les nouveaux agents ou leurs encadrants : "
+          "menez cinq entretiens et revenez avec des faits."),
+        S("Alerte canicule pour les agents de terrain", "voirie",
+          "Les agents qui travaillent dehors l'été ne sont pas prévenus à temps des épisodes de forte chaleur.",
+          "Une alerte sur téléphone avec les consignes et l'adaptation des horaires.",
+          "Les agents de voirie, de propreté et des espaces verts", "Plusieurs jours chaque été",
+          "Deux malaises signalés en juillet 2019.",
+          "rework",
+          "Le besoin est réel ; le jury attend une solution construite avec les encadrants et le service de "
+          "prévention, qui dispose déjà d'une procédure."),
+        S("Un parking vélo sécurisé à l'hôtel de ville", "mobilite",
+          "Les agents qui viennent à vélo se font voler leur vélo.", "Un local fermé par badge.",
+          "Les agents cyclistes", "Tous les jours", "Quatre vols déclarés en 2019.",
+          "declined", "Demande d'équipement, inscrite au plan de mobilité employeur."),
+        S("Panneaux d'information dans les quartiers", "quartiers",
+          "Les habitants disent ne pas être informés des travaux et des animations.",
+          "Des panneaux lumineux dans chaque quartier.", "Les habitants", "En continu", "",
+          "declined", "Solution coûteuse proposée avant d'avoir exploré le problème : documentez-le d'abord."),
+        S("Visioconférence pour les réunions de chantier", "batiments",
+          "Les techniciens passent des heures en voiture pour des réunions de chantier de 30 minutes.",
+          "Des réunions de chantier en visioconférence.", "Les techniciens", "Chaque semaine",
+          "Relevé de kilométrage d'un technicien sur un mois.",
+          "declined", "L'équipement existe déjà ; le sujet relève de l'accompagnement des pratiques."),
+        S("Effacer les tags en 48 heures", "proprete",
+          "Les tags restent des semaines sur les façades privées.", "Une brigade d'intervention rapide.",
+          "Les riverains, les commerçants", "Chaque jour", "Registre des signalements.",
+          "declined", "Le service propose déjà un enlèvement gratuit ; c'est sa visibilité qu'il faut travailler."),
+        S("Un annuaire interne avec photos", "si",
+          "Les agents ne savent pas à qui s'adresser dans les autres services.",
+          "Un trombinoscope sur l'intranet.", "Les agents", "Tous les jours", "",
+          "declined", "Prévu dans la refonte de l'intranet en 2020."),
+        S("Les menus des cantines en pictogrammes", "education",
+          "Les jeunes enfants et les parents allophones ne comprennent pas les menus affichés.",
+          "Des menus illustrés par des pictogrammes.", "Les enfants, les familles", "Chaque semaine", "",
+          "declined", "Amélioration simple que le service de restauration met en place directement."),
+        S("Ateliers numériques pour les seniors", "lecture",
+          "Des seniors ne savent pas faire leurs démarches en ligne.", "Des ateliers dans les médiathèques.",
+          "Les seniors", "Chaque semaine", "Demandes à l'accueil des médiathèques.",
+          "declined", "Les médiathèques proposent déjà ces ateliers : il s'agit de les faire connaître."),
+        S("Un guichet unique des subventions", "finances",
+          "Les associations déposent leurs demandes de subvention auprès de plusieurs services.",
+          "Un dossier unique en ligne.", "Les associations", "Une fois par an", "",
+          "declined", "Chantier déjà engagé par la Direction des Finances pour 2020."),
+        S("La carte des arbres remarquables", "nature",
+          "Les habitants ne connaissent pas le patrimoine arboré de la ville.", "", "", "", "", "draft"),
+        S("Prévenir les chutes à domicile", "sante",
+          "Les chutes sont la première cause d'entrée en établissement des personnes âgées.", "",
+          "Les personnes âgées", "", "", "withdrawn_draft",
+          "Nous retirons ce brouillon : le sujet est repris par le plan seniors de la direction."),
+    ),
+    2: (
+        S("Des points d'eau pour les agents de terrain", "voirie",
+          "L'été, les agents de voirie et de propreté n'ont pas accès à de l'eau fraîche sur leurs chantiers.",
+          "Des gourdes isothermes et une carte des points d'eau accessibles aux agents.",
+          "Les agents de voirie, de propreté et des espaces verts", "Chaque jour de l'été",
+          "Enquête auprès de 40 agents : 31 disent manquer d'eau sur le terrain.", "submitted"),
+        S("Accueillir en langue des signes à l'état civil", "usagers",
+          "Les personnes sourdes doivent venir accompagnées d'un proche pour leurs démarches d'état civil.",
+          "Un rendez-vous en visio-interprétation en langue des signes française, réservable en ligne.",
+          "Les personnes sourdes et malentendantes", "Une dizaine de demandes par mois",
+          "Témoignages recueillis avec une association de personnes sourdes.", "submitted"),
+        S("Repérer les logements sans chauffage avant l'hiver", "sante",
+          "Chaque hiver, des familles passent des semaines sans chauffage avant que le service d'hygiène "
+          "ne soit alerté.",
+          "", "Les familles en précarité énergétique", "", "", "draft", team=("agent", "evidal")),
+        S("Composter dans les crèches", "enfance",
+          "Les crèches jettent chaque jour des épluchures et des restes de repas.",
+          "Un composteur par crèche, entretenu avec les familles.", "Les crèches, les familles", "",
+          "", "draft"),
+        S("Moins d'impressions pour les conseils d'école", "education",
+          "Les dossiers des conseils d'école sont imprimés en dizaines d'exemplaires.", "", "", "", "", "draft"),
+    ),
+}
+
+
+# --- The six real projects and their stories ----------------------------------------------
+
+class RealProject(NamedTuple):
+    call: int
+    title: str
+    service: str
+    problem: str
+    proposal: str
+    affected: str
+    frequency: str
+    evidence: str
+    team: tuple[str, ...]
+    coaches: tuple[str, ...]
+    created: datetime
+    script: tuple[tuple[str, datetime | str, str], ...]  # (event, when, comment)
+
+
+START_COMMENT = "Début de la pré-incubation : un jour par semaine pour l'équipe, coaching hebdomadaire."
+
+REAL_PROJECTS = (
+    RealProject(
+        0, "Pau Partage", "sante",
+        "Des personnes âgées vivent isolées chez elles, sans visite ni aide pour les petits gestes du "
+        "quotidien, alors que des habitants de leur quartier seraient prêts à donner un peu de leur temps. "
+        "Les services de la Ville ne peuvent pas assurer seuls cette présence.",
+        "Mettre en relation les personnes âgées isolées avec des bénévoles de leur quartier. La difficulté : "
+        "vérifier avec chaque personne qu'elle accepte d'être accompagnée par quelqu'un d'autre qu'un agent "
+        "de la Ville, et quelle compagnie elle souhaite (visite, promenade, courses, appel téléphonique).",
+        "Les personnes âgées isolées et leurs proches ; les agents du maintien à domicile",
+        "Toute l'année, avec des pics lors des canicules et en hiver",
+        "Le registre des personnes vulnérables et les demandes de compagnie relevées chaque semaine par "
+        "les auxiliaires de vie.",
+        ("mhaddad", "slefort"), ("coach",), paris(2018, 10, 8, 10, 15),
+        (("submit", paris(2018, 10, 19, 16, 30), ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Problème clairement posé et partagé par les équipes de terrain. L'équipe devra "
+                             "vérifier très tôt que les personnes acceptent un bénévole."),
+         ("start", "start", START_COMMENT),
+         ("graduate", paris(2019, 5, 6, 14), "Les premiers binômes fonctionnent : les personnes rencontrées "
+          "acceptent un bénévole si elles peuvent le choisir et fixer le type de compagnie. Passage en mode "
+          "startup."),
+         ("integrate", paris(2019, 12, 10, 11), "Le service est intégré au pôle Seniors du Centre communal "
+          "d'action sociale (CCAS) de la Ville de Pau, qui assure désormais la mise en relation avec les "
+          "bénévoles."),
+         ),
+    ),
+    RealProject(
+        0, "Poubelle Battle", "proprete",
+        "70 % des déchets jetés dans les bacs des immeubles collectifs sont compostables. Ils partent à "
+        "l'incinération, coûtent cher à collecter et à traiter, et les habitants des tours n'ont pas de "
+        "solution simple pour composter.",
+        "Une application de concours entre quartiers : chaque immeuble suit le poids de ses déchets et gagne "
+        "des points en réduisant la part compostable.",
+        "Les habitants des immeubles collectifs, les équipes de collecte, le budget de traitement des déchets",
+        "Chaque jour de collecte",
+        "Caractérisation des bacs de trois tours : 70 % de déchets compostables.",
+        ("achevalier", "fguerin", "jcaron"), ("coach", "coach_etat"), paris(2018, 10, 15, 9, 40),
+        (("submit", paris(2018, 11, 5, 17, 10), ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Un problème chiffré et massif. Le jury attend que le concours soit testé avec des "
+                             "habitants avant tout développement."),
+         ("start", "start", START_COMMENT),
+         ("graduate", paris(2019, 5, 6, 15), "Bilan de pré-incubation : les habitants n'ont pas validé la "
+          "gamification, le concours entre quartiers ne les motive pas ; ils demandent une aide concrète pour "
+          "composter. L'équipe pivote vers une plateforme d'échange qui aide les habitants à composter. "
+          "Passage en mode startup sur cette nouvelle piste."),
+         ("scale", paris(2020, 7, 2, 11), "La plateforme d'échange est en service et utilisée par les "
+          "habitants ; elle est financée par un fonds d'accélération de l'État. Le service est pérennisé et "
+          "en cours de duplication dans d'autres quartiers et d'autres collectivités."),
+         ),
+    ),
+    RealProject(
+        0, "ID Quart", "quartiers",
+        "Les réunions de quartier attirent toujours les mêmes personnes ; la plupart des habitants ne "
+        "participent jamais aux décisions qui concernent leur rue ou leur quartier.",
+        "Une application de démocratie participative de quartier, sur le modèle du world café : les "
+        "habitants proposent des sujets, en débattent par petites tables, en ligne et en présentiel, et font "
+        "remonter leurs propositions aux conseils de quartier.",
+        "Les habitants éloignés de la participation, les conseils de quartier",
+        "À chaque projet d'aménagement, plusieurs fois par an",
+        "Feuilles de présence des conseils de quartier 2018 : une vingtaine de participants réguliers par "
+        "quartier.",
+        ("ymorel", "nbrunet"), ("coach", "coach_etat"), paris(2018, 10, 22, 14, 5),
+        (("submit", paris(2018, 11, 26, 11, 45), ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Le jury retient un projet ambitieux ; il attend des tests en conditions réelles "
+                             "dans un quartier pilote."),
+         ("start", "start", START_COMMENT),
+         ("graduate", paris(2019, 5, 6, 16), "Un premier world café dans le quartier pilote a réuni des "
+          "habitants qui ne venaient jamais aux réunions. Passage en mode startup."),
+         ("pause", paris(2019, 9, 30, 10), "Mise en stand-by : à six mois des élections municipales de "
+          "mars 2020, la période pré-électorale ne permet pas de lancer une démarche de participation "
+          "citoyenne. Le projet reprendra après les élections."),
+         ("resume", paris(2020, 9, 14, 10), "Reprise : l'équipe finalise sa plateforme et la teste avec des "
+          "communes voisines, en partenariat avec une association de collectivités qui mutualisent des "
+          "logiciels libres."),
+         ),
+    ),
+    RealProject(
+        1, "Histologe", "sante",
+        "Des logements se dégradent sans que personne ne le voie : humidité, chauffage insuffisant, "
+        "installations dangereuses. Quand le service d'hygiène est alerté, la situation est souvent déjà "
+        "grave et les occupants en souffrent depuis longtemps.",
+        "Un « contrôle technique » gratuit du logement pour repérer tôt les logements en voie de "
+        "précarité : chaque logement reçoit une note d'habitabilité, et les situations à risque sont "
+        "orientées vers le bon professionnel avant qu'elles ne s'aggravent.",
+        "Les locataires et propriétaires occupants de logements dégradés, les professionnels du logement",
+        "Plusieurs signalements par semaine, souvent trop tardifs",
+        "Dossiers du service d'hygiène : la plupart des situations arrivent au stade de l'insalubrité.",
+        ("agent", "evidal"), ("coach",), paris(2019, 9, 23, 9, 30),
+        (("submit", paris(2019, 10, 14, 15), ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Un problème de terrain documenté par des dossiers réels ; le jury demande de "
+                             "tester la note d'habitabilité avec des habitants dès la pré-incubation."),
+         ("start", "start", START_COMMENT),
+         ("graduate", paris(2020, 5, 11, 14), "Passage en mode startup : la note d'habitabilité est comprise "
+          "par les habitants. Le service est en test avec des habitants et des professionnels du logement ; "
+          "115 situations sont en cours de résolution. Le projet a été distingué par un prix."),
+         ),
+    ),
+    RealProject(
+        1, "Simone & Co", "sante",
+        "Des femmes et des jeunes filles en situation de précarité n'ont pas les moyens d'acheter des "
+        "protections périodiques : certaines manquent l'école ou le travail, d'autres utilisent des "
+        "protections de fortune.",
+        "Des kits de protections périodiques distribués gratuitement et discrètement par des points "
+        "identifiés : CCAS, maisons de quartier, associations, établissements scolaires.",
+        "Les femmes et les jeunes filles en précarité", "Chaque mois",
+        "Témoignages des travailleurs sociaux et des infirmières scolaires.",
+        ("lbarbier", "ramrani"), ("coach",), paris(2019, 10, 1, 11),
+        (("submit", paris(2019, 10, 28, 16, 20), ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Un besoin peu visible mais massif ; le jury retient le projet et demande de "
+                             "choisir les points de distribution avec les personnes concernées."),
+         ("start", "start", START_COMMENT),
+         ("graduate", paris(2020, 5, 11, 15), "Les points de distribution sont identifiés et les premiers kits "
+          "distribués. Passage en mode startup."),
+         ("spin_off", paris(2020, 12, 15, 11), "Plus de 1 000 kits commandés en un mois par les points de "
+          "distribution. La porteuse a fondé une association qui fait désormais vivre le projet hors de la "
+          "collectivité ; la Ville reste partenaire."),
+         ),
+    ),
+    RealProject(
+        1, "Kameha Meha", "quartiers",
+        "Les élèves victimes de harcèlement n'osent pas en parler aux adultes, par peur des représailles ou "
+        "du regard des autres ; les équipes éducatives l'apprennent souvent trop tard.",
+        "Des boîtes d'alerte anonymes placées dans les toilettes des établissements scolaires, le seul lieu "
+        "sans regard extérieur : les élèves y déposent un message, relevé et suivi par un adulte référent.",
+        "Les élèves victimes ou témoins de harcèlement, les équipes éducatives", "Tous les jours",
+        "Témoignages recueillis par les médiatrices auprès d'élèves et de parents.",
+        ("fouali", "scolin", "vblanc"), ("coach",), paris(2019, 10, 7, 14),
+        (("submit", paris(2019, 11, 12, 10, 30), ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Le jury retient le projet ; le test se fera avec des collèges volontaires et "
+                             "l'accord des chefs d'établissement."),
+         ("start", "start", START_COMMENT),
+         ("pause", paris(2020, 3, 16, 9), "Confinement : les établissements scolaires sont fermés, le test "
+          "des boîtes d'alerte dans les collèges est suspendu. Il reprendra progressivement à la réouverture "
+          "des collèges."),
+         ),
+    ),
+)
+
+
+# --- Playing the data ---------------------------------------------------------------------
+
+@dataclass
+class DemoSummary:
+    accounts: list[tuple[str, str]]  # (role, e-mail) of the five demo accounts
+    programmes: int
+    calls: int
+    projects: int
+    already_loaded: bool
+
+    def describe(self) -> str:
+        status = "already loaded" if self.already_loaded else "loaded"
+        return (f"Demo data: {_count(self.programmes, 'programme')}, {_count(self.calls, 'call')}, "
+                f"{_count(self.projects, 'project')}, {_count(len(self.accounts), 'demo account')} ({status})")
+
+
+class _Plan(NamedTuple):
+    call: int
+    fields: dict
+    team: tuple[str, ...]
+    coaches: tuple[str, ...]
+    created: datetime
+    steps: list[tuple[datetime, str, str]]  # (at, event, comment)
+
+
+def load_demo(now: datetime | None = None) -> DemoSummary:
+    """Load the demo programme once; later runs only re-create missing demo accounts."""
+    now = aware(now or utcnow()).replace(second=0, microsecond=0)
+    try:
+        programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME))
+        already = programme is not None
+        people = _ensure_people(DEMO_ACCOUNTS if already else {**DEMO_ACCOUNTS, **PEOPLE})
+        if not already:
+            programme = _load_programme(people, now)
+        summary = _summary(programme, people, already)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return summary
+
+
+def _email(key: str) -> str:
+    if key in DEMO_ACCOUNTS:
+        return f"{key}@{DEMO_DOMAIN}"
+    ascii_name = unicodedata.normalize("NFKD", PEOPLE[key].name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z]+", ".", ascii_name.lower()).strip(".") + "@" + DEMO_DOMAIN
+
+
+def _ensure_people(specs: dict[str, Person]) -> dict[str, User]:
+    users: dict[str, User] = {}
+    password_hash = None  # hashing is deliberately slow: once for every account
+    for key, person in specs.items():
+        user = find_user(_email(key))
+        if user is None:
+            password_hash = password_hash or generate_password_hash(DEMO_PASSWORD)
+            user = create_user(_email(key), roles=[person.role], name=person.name,
+                               service=SERVICES[person.service], title=person.title)
+            user.password_hash = password_hash
+        elif not user.has_role(person.role):
+            user.set_roles(user.roles | {person.role})
+        users[key] = user
+    return users
+
+
+def _load_programme(people: dict[str, User], now: datetime) -> Programme:
+    programme = Programme(name=PROGRAMME, organisation=ORGANISATION, description=PROGRAMME_DESCRIPTION,
+                          created_at=paris(2018, 9, 3))
+    db.session.add(programme)
+    questionnaire = [{**q, "label": QUESTION_LABELS[q["key"]]} for q in default_questionnaire()]
+    calls = []
+    for spec in CALLS:
+        opens, closes = _window(spec, now)
+        call = create_call(title=spec.title, description=spec.description, opens_at=opens, closes_at=closes,
+                           workflow=WORKFLOW, questionnaire=questionnaire, programme=programme,
+                           author=people["staff"])
+        call.created_at = opens - timedelta(days=14)
+        calls.append(call)
+
+    plans = sorted(_plans(calls, now), key=lambda p: p.created)
+    steps, last_changes = [], []
+    for plan in plans:
+        author, *mates = (people[k] for k in plan.team)
+        project = create_project(calls[plan.call], author, **plan.fields, at=plan.created,
+                                 team_emails=[m.email for m in mates])
+        last_changes.append((project, max([plan.created] + [at for at, _, _ in plan.steps])))
+        steps += [(at, len(steps) + n, event, comment, project, plan) for n, (at, event, comment)
+                  in enumerate(plan.steps)]
+    # Fired in time order across projects, so history ids follow the calendar.
+    for at, _, event, comment, project, plan in sorted(steps, key=lambda s: s[:2]):
+        if at > now:
+            raise ValueError(f"the demo's history reaches {at:%Y-%m-%d}: `now` must be later")
+        fire(project, event, _actor(event, plan.team, people), comment, at=at)
+        if event == "start":
+            for key in plan.coaches:
+                assign_coach(project, people[key]).assigned_at = at
+    for project, at in last_changes:  # set last: every flush above stamped the real time
+        project.updated_at = at
+    db.session.flush()
+    return programme
+
+
+def _window(spec: CallSpec, now: datetime) -> tuple[datetime, datetime]:
+    if spec.opens is not None:
+        return spec.opens, spec.closes
+    ago, ahead = OPEN_CALL_WINDOW
+    local = now.astimezone(PARIS)
+    opens = (local - ago).replace(hour=9, minute=0)
+    return min(opens, now - ago), (local + ahead).replace(hour=18, minute=0)
+
+
+def _plans(calls: list[Call], now: datetime) -> list[_Plan]:
+    agents = [k for k, p in PEOPLE.items() if p.role == "agent"]
+    plans = []
+    for index, spec in enumerate(CALLS):
+        opens, closes = _window(spec, now)
+        rows = SUBMISSIONS[index]
+        span = (min(closes, now) - opens).days - 4
+        pitches = 0
+        entries = []
+        for i, row in enumerate(rows):
+            created = (opens + timedelta(days=1 + i * span // len(rows))).replace(
+                hour=9 + i * 3 % 8, minute=i * 17 % 60)
+            steps = [(event, when, row.comment if event in COMMENTED else "") for event, when in OUTCOMES[row.outcome]]
+            entries.append((row, _team(row, i, agents), (), created, steps))
+        for real in REAL_PROJECTS:
+            if real.call == index:
+                entries.append((real, real.team, real.coaches, real.created, real.script))
+        for i, (row, team, coaches, created, script) in enumerate(entries):
+            anchors = {"created": created, "submitted": created + timedelta(days=2, hours=2)}
+            if spec.shortlist:
+                anchors.update(shortlist=spec.shortlist + timedelta(minutes=4 * i), start=spec.start,
+                               pitch=spec.pitch + timedelta(minutes=30 * pitches))
+            pitches += any(event == "shortlist" for event, _, _ in script)
+            fields = {"title": row.title, "service": SERVICES[row.service], "problem": row.problem,
+                      "proposal": row.proposal,
+                      "answers": {"affected": row.affected, "frequency": row.frequency, "evidence": row.evidence}}
+            plans.append(_Plan(index, fields, team, coaches, created,
+                               [(_when(when, anchors), event, comment) for event, when, comment in script]))
+    return plans
+
+
+def _when(when: datetime | str, anchors: dict[str, datetime]) -> datetime:
+    if isinstance(when, datetime):
+        return when
+    anchor, _, days = when.partition("+")
+    return anchors[anchor] + timedelta(days=int(days.rstrip("d") or 0))
+
+
+def _team(row: Submission, index: int, agents: list[str]) -> tuple[str, ...]:
+    """The row's own team, or an agent of its service and one or two colleagues from elsewhere."""
+    if row.team:
+        return row.team
+    same = [k for k in agents if PEOPLE[k].service == row.service] or agents
+    author = same[index % len(same)]
+    others = [k for k in agents[index * 5 % len(agents):] + agents[:index * 5 % len(agents)] if k != author]
+    return (author, *others[:1 + index % 2])
+
+
+def _actor(event_name: str, team: tuple[str, ...], people: dict[str, User]) -> User:
+    roles = get_definition(WORKFLOW).events[event_name].roles
+    if "team" in roles:
+        return people[team[0]]
+    if "jury" in roles:
+        return people[JURY_ACTOR.get(event_name, "jury")]
+    return people["staff"]
+
+
+def _summary(programme: Programme, people: dict[str, User], already: bool) -> DemoSummary:
+    calls = db.session.scalar(select(func.count(Call.id)).where(Call.programme_id == programme.id))
+    projects = db.session.scalar(select(func.count(Project.id)).join(Call, Project.call_id == Call.id)
+                                 .where(Call.programme_id == programme.id))
+    return DemoSummary(accounts=[(role, people[role].email) for role in DEMO_ACCOUNTS], programmes=1,
+                       calls=calls, projects=projects, already_loaded=already)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
