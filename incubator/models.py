@@ -199,7 +199,8 @@ class Project(db.Model):
 
     call: Mapped[Call] = relationship()
     members: Mapped[list[ProjectMember]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", order_by="ProjectMember.added_at"
+        back_populates="project", cascade="all, delete-orphan",
+        order_by="(ProjectMember.added_at, ProjectMember.user_id)",
     )
     coaches: Mapped[list[ProjectCoach]] = relationship(
         back_populates="project", cascade="all, delete-orphan"

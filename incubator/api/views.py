@@ -15,7 +15,7 @@ from ..auth.operations import user_for_token
 from ..calls.operations import create_call
 from ..errors import DomainError, InvalidData, json_error
 from ..extensions import db
-from ..models import Call, Project, ProjectEvent, ProjectMember
+from ..models import Call, Project, ProjectCoach, ProjectEvent, ProjectMember
 from ..policy import can_manage_calls, can_view_project, visible_projects
 from ..projects.operations import create_project, update_project
 from ..workflows import actor_roles, all_definitions, fire, get_definition, permitted_events
@@ -148,7 +148,7 @@ def load_project(project_id: int) -> Project:
         select(Project).where(Project.id == project_id).options(
             selectinload(Project.call).selectinload(Call.programme),
             selectinload(Project.members).selectinload(ProjectMember.user),
-            selectinload(Project.coaches),
+            selectinload(Project.coaches).selectinload(ProjectCoach.user),
             selectinload(Project.history).selectinload(ProjectEvent.actor),
         )
     )
@@ -272,9 +272,12 @@ def edit_project(project_id: int):
     fields = {k: data.get(k, getattr(project, k)) for k in ("title", "problem", "proposal", "service")}
     if not all(isinstance(v, str) for v in fields.values()):
         raise InvalidData({k: _("Text expected.") for k, v in fields.items() if not isinstance(v, str)})
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise InvalidData({"answers": _("An object of answers by question key.")})
     if not project.has_member(g.api_user):
         raise ApiError(403, "forbidden", _("Only the team edits its proposal."))
-    update_project(project, g.api_user, answers={**(project.answers or {}), **(data.get("answers") or {})},
+    update_project(project, g.api_user, answers={**(project.answers or {}), **answers},
                    **fields)
     return jsonify(project_json(project))
 

@@ -133,7 +133,7 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
     labels = _labels(data.get("label"), lambda m: fail("label", m))
 
     phases: dict[str, Phase] = {}
-    for raw in data.get("phases", []):
+    for raw in _tables(data, "phases", fail):
         pname = raw.get("name")
         entry = f"phase {pname!r}"
         if not isinstance(pname, str) or not NAME_RE.match(pname):
@@ -146,7 +146,7 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
         phases[pname] = Phase(pname, _labels(raw.get("label"), lambda m, e=entry: fail(e, m)), months)
 
     states: dict[str, State] = {}
-    for raw in data.get("states", []):
+    for raw in _tables(data, "states", fail):
         sname = raw.get("name")
         entry = f"state {sname!r}"
         if not isinstance(sname, str) or not NAME_RE.match(sname):
@@ -155,7 +155,7 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
             fail(entry, "declared twice")
         _only_keys(raw, {"name", "label", "final", "editable", "visible_to", "phase", "tone"},
                    lambda m, e=entry: fail(e, m))
-        visible_to = frozenset(raw.get("visible_to", []))
+        visible_to = frozenset(_strings(raw, "visible_to", lambda m, e=entry: fail(e, m)))
         bad_roles = visible_to - (ACTOR_ROLES - {"team"})
         if bad_roles:
             fail(entry, f"unknown role(s) in visible_to: {', '.join(sorted(bad_roles))}")
@@ -183,7 +183,7 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
         fail("initial", f"unknown state {initial!r}")
 
     events: dict[str, Event] = {}
-    for raw in data.get("events", []):
+    for raw in _tables(data, "events", fail):
         ename = raw.get("name")
         entry = f"event {ename!r}"
         if not isinstance(ename, str) or not NAME_RE.match(ename):
@@ -197,6 +197,7 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
         source = raw.get("source")
         if isinstance(source, str):
             source = [source]
+        source = _strings({"source": source}, "source", lambda m, e=entry: fail(e, m))
         if not source:
             fail(entry, "'source' must name at least one state")
         for s in source:
@@ -209,14 +210,14 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
         if release:
             if dest is not None:
                 fail(entry, "an event with 'release' returns to the held state and takes no 'dest'")
-        elif dest not in states:
+        elif not isinstance(dest, str) or dest not in states:
             fail(entry, f"unknown destination state {dest!r}")
-        roles = frozenset(raw.get("roles", []))
+        roles = frozenset(_strings(raw, "roles", lambda m, e=entry: fail(e, m)))
         if not roles:
             fail(entry, "'roles' must name who may fire it")
         if roles - ACTOR_ROLES:
             fail(entry, f"unknown role(s): {', '.join(sorted(roles - ACTOR_ROLES))}")
-        conditions = tuple(raw.get("conditions", []))
+        conditions = tuple(_strings(raw, "conditions", lambda m, e=entry: fail(e, m)))
         for c in conditions:
             if c not in known_conditions:
                 fail(entry, f"unknown condition {c!r}")
@@ -283,6 +284,27 @@ def _labels(raw: Any, fail) -> dict[str, str]:
         if not isinstance(raw.get(loc), str) or not raw[loc].strip():
             fail(f"'label' lacks its {loc!r} text")
     return {loc: raw[loc] for loc in LOCALES}
+
+
+def _tables(data: dict, key: str, fail) -> list[dict]:
+    """The `[[key]]` entries; anything but a list of tables is refused, not crashed on."""
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        fail(key, "a list of tables is expected")
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            fail(f"{key} entry {index + 1} ({item!r})", "a table with a 'name' is expected")
+    return raw
+
+
+def _strings(raw: dict, key: str, fail) -> list[str]:
+    """A list of names: a bare string would otherwise be read letter by letter."""
+    value = raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        fail(f"'{key}' must be a list of names")
+    return value
 
 
 def _only_keys(raw: dict, allowed: set[str], fail) -> None:

@@ -1,0 +1,54 @@
+# Two commands: `make run` (set up and serve the demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+TRANSLATIONS := incubator/translations
+
+.PHONY: run test install install-test translations lint demo messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+translations: install
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics 2>&1 | grep -v '^compiling' || true
+
+demo: install translations
+	$(BIN)/incubator db upgrade
+	$(BIN)/incubator demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	$(BIN)/incubator run --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check incubator tests benchmarks migrations/env.py
+
+test: install-test translations lint
+	$(BIN)/pytest --db sqlite
+	$(BIN)/pytest --db postgresql
+
+# Refresh the catalogues after changing UI text: extract, then merge into each language.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --omit-header incubator
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) *.egg-info
+
+bench: install translations
+	$(BIN)/python benchmarks/bench_workflow.py
