@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
@@ -32,7 +34,7 @@ def create_user_command(email, roles, name, password, service, title):
     from .auth.operations import AccountError, create_user
     from .extensions import db
 
-    if password is None and click.get_text_stream("stdin").isatty():
+    if password is None and sys.stdin is not None and sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(email, roles=roles, name=name, password=password, service=service, title=title)

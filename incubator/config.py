@@ -31,7 +31,8 @@ def from_environment() -> dict:
     if os.environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("SESSION_COOKIE_SECURE"):
-        settings["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"] not in ("0", "false", "")
+        settings["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"].strip().lower() not in (
+            "0", "false", "no", "off", "")
     return settings
 
 

@@ -26,8 +26,13 @@ def default_questionnaire() -> list[dict]:
 
 
 def parse_questionnaire(text: str, previous: list[dict] | None = None) -> list[dict]:
-    """One question a line; a leading `*` marks it required. Keys stay stable across edits."""
+    """One question a line; a leading `*` marks it required. Keys stay stable across edits.
+
+    A label kept from `previous` keeps its key, wherever it moves; a new label never takes a key
+    that `previous` used, or the answers given under that key would show under the new question.
+    """
     known = {q["label"]: q["key"] for q in previous or []}
+    reserved = set(known.values())
     questions: list[dict] = []
     used: set[str] = set()
     for line in (text or "").splitlines():
@@ -38,10 +43,12 @@ def parse_questionnaire(text: str, previous: list[dict] | None = None) -> list[d
         label = line.lstrip("*").strip()
         if not label:
             continue
-        key = known.get(label) or _slug(label) or "question"
-        base, n = key, 2
-        while key in used:
-            key, n = f"{base}_{n}", n + 1
+        key = known.get(label)
+        if key is None or key in used:  # a new label, or a label given twice
+            key = base = _slug(label) or "question"
+            n = 2
+            while key in used or key in reserved:
+                key, n = f"{base}_{n}", n + 1
         used.add(key)
         questions.append({"key": key, "label": label, "required": required})
     return questions

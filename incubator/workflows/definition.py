@@ -14,7 +14,7 @@ ACTOR_ROLES = frozenset({"agent", "coach", "staff", "jury", "admin", "team"})
 LOCALES = ("fr", "en")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Names the per-operation wrapper model and transitions already use.
-RESERVED_EVENT_NAMES = frozenset({"state", "trigger", "machine", "project", "create"})
+RESERVED_EVENT_NAMES = frozenset({"state", "trigger", "machine", "project", "refusal", "create"})
 
 
 class DefinitionError(ValueError):
