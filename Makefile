@@ -52,3 +52,4 @@ clean:
 
 bench: install translations
 	$(BIN)/python benchmarks/bench_workflow.py
+	$(BIN)/python benchmarks/bench_workflow.py --db postgresql

@@ -1,6 +1,7 @@
 """Benchmark: the cost of firing an event, and of the two busiest pages, as projects grow.
 
-Run: `make bench` (or `.venv/bin/python benchmarks/bench_workflow.py [--db URL]`).
+Run: `make bench` (SQLite, then a throw-away PostgreSQL), or
+`.venv/bin/python benchmarks/bench_workflow.py [--db URL|postgresql] [--sizes 10,100,1000]`.
 Prints, for 10, 100 and 1,000 projects in one call (and more with --sizes): the mean time
 and SQL statement count of `fire()` (submit then shortlist, each committed), and of GET
 /calls/ID (staff submissions list) and GET /projects/ID.
@@ -9,10 +10,13 @@ and SQL statement count of `fire()` (submit then shortlist, each committed), and
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import event, insert
@@ -102,12 +106,23 @@ def measure(url: str, sizes: list[int], rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--db", help="database URL, or `postgresql` for a throw-away server started here "
+                                     "(default: a temporary SQLite file)")
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    if args.db:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.db == "postgresql":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.pg import TempPostgres
+
+        server = TempPostgres()
+        try:
+            measure(server.start(), sizes, args.rounds)
+        finally:
+            server.stop()
+    elif args.db:
         measure(args.db, sizes, args.rounds)
     else:
         with tempfile.TemporaryDirectory() as tmp:
