@@ -44,8 +44,8 @@ test: install-test translations lint
 
 # Refresh the catalogues after changing UI text: extract, then merge into each language.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --omit-header incubator
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location -w 100 --project Incubateur --copyright-holder "Incubateur contributors" incubator
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching -w 100
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -68,6 +68,11 @@ def can_assign_coaches(user) -> bool:
     return is_staff(user)
 
 
+def can_manage_users(user) -> bool:
+    """Accounts are the administrators' alone: the programme team does not create its own peers."""
+    return bool(user and user.is_authenticated and user.has_role("admin"))
+
+
 def awaiting_decision_clause(user: User):
     """Projects in a state where one of the user's own roles (not `team`) may fire an event."""
     roles = user.roles

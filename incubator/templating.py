@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from .config import LANGUAGES
 from .markdown import render_markdown
+from .policy import can_manage_users
 from .workflows import get_definition
 
 
@@ -61,4 +62,5 @@ def register_template_helpers(app: Flask) -> None:
             "current_locale": locale_code(),
             "current_user": current_user,
             "current_path": request.full_path.rstrip("?") if request else "/",
+            "can_manage_users": can_manage_users(current_user),
         }

@@ -282,6 +282,7 @@ class World:
         self.agent, self.teammate, self.newcomer = make_user("agent"), make_user("agent"), make_user("agent")
         self.staff = make_user("staff")
         self.coach, self.free_coach = make_user("coach"), make_user("coach")
+        self.admin = make_user("admin")
         self.project = make_project("draft", call=self.call, team=[self.agent, self.teammate])
         self.project.coaches.append(ProjectCoach(user=self.coach))
         db.session.commit()
@@ -309,6 +310,12 @@ class World:
             "projects.remove_teammate": (self.agent, {**p, "user_id": self.teammate.id}, {}),
             "projects.add_coach": (self.staff, p, {"coach": str(self.free_coach.id)}),
             "projects.remove_coach": (self.staff, {**p, "user_id": self.coach.id}, {}),
+            "admin.new_user": (self.admin, {}, {"email": "nouveau@example.org", "name": "Nouvelle Personne",
+                                                "service": "", "title": "", "roles": ["agent", "coach"],
+                                                "password": "assez-long-1234", "password_confirm": "assez-long-1234"}),
+            "admin.edit_user": (self.admin, {"user_id": self.agent.id}, {"name": "Agent renommé", "service": "",
+                                                                         "title": "", "roles": ["agent"],
+                                                                         "active": "y"}),
         }.get(endpoint)
 
 
@@ -333,7 +340,7 @@ def test_the_forms_are_all_known():
     """A new form route needs its line in World.form, so the CSRF test posts a valid form to it."""
     known = {"auth.login", "auth.logout", "auth.language", "calls.new", "calls.edit", "calls.propose",
              "projects.fire_event", "projects.edit", "projects.add_teammate", "projects.remove_teammate",
-             "projects.add_coach", "projects.remove_coach"}
+             "projects.add_coach", "projects.remove_coach", "admin.new_user", "admin.edit_user"}
     assert {endpoint for endpoint, _rule in POST_RULES} == known
     assert len(POST_RULES) >= 12
 

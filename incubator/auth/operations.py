@@ -6,12 +6,14 @@ import functools
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
+from ..errors import InvalidData
 from ..extensions import db
-from ..models import ApiToken, User
+from ..models import ROLES, ApiToken, User
 
 TOKEN_PREFIX = "inc_"
 
@@ -22,8 +24,16 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(InvalidData, ValueError):
+    """An account refused: `fields` in the reader's language for a form, `str()` in English for the
+    command line."""
+
+    def __init__(self, fields: dict[str, str], detail: str):
+        super().__init__(fields)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 def normalise_email(email: str) -> str:
@@ -34,14 +44,34 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def profile_errors(*, name: str, service: str, title: str, roles) -> dict[str, str]:
+    """What does not hold in an account's profile, by field; empty when all is well."""
+    errors: dict[str, str] = {}
+    for field, value in (("name", name), ("service", service), ("title", title)):
+        if len(value or "") > 200:
+            errors[field] = _("At most %(n)d characters.", n=200)
+    unknown = set(roles) - set(ROLES)
+    if not roles:
+        errors["roles"] = _("Choose at least one role.")
+    elif unknown:
+        errors["roles"] = _("Unknown role: %(roles)s.", roles=", ".join(sorted(unknown)))
+    return errors
+
+
 def create_user(email: str, *, roles, name: str = "", password: str | None = None,
                 service: str = "", title: str = "") -> User:
     email = normalise_email(email)
+    roles = set(roles)
     if "@" not in email:
-        raise AccountError(f"not an e-mail address: {email!r}")
+        raise AccountError({"email": _("Enter a valid e-mail address.")}, f"not an e-mail address: {email!r}")
     if find_user(email):
-        raise AccountError(f"a user with the e-mail {email} already exists")
-    user = User(email=email, name=name.strip() or email.split("@")[0], service=service, title=title)
+        raise AccountError({"email": _("An account already exists with this e-mail address.")},
+                           f"a user with the e-mail {email} already exists")
+    errors = profile_errors(name=name, service=service, title=title, roles=roles)
+    if errors:
+        raise AccountError(errors, "invalid " + ", ".join(sorted(errors)))
+    user = User(email=email, name=name.strip() or email.split("@")[0], service=service.strip(),
+                title=title.strip())
     user.set_roles(roles)
     if password:
         user.set_password(password)

@@ -15,7 +15,9 @@ from .operations import authenticate
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A deactivated account loses the sessions it has open, not only its next login.
+    return user if user is not None and user.is_active else None
 
 
 @login_manager.unauthorized_handler
