@@ -26,13 +26,6 @@ def admins_only():
         abort(403)
 
 
-def _get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/users")
 def users():
     q = request.args.get("q", "").strip()[:100]
@@ -70,7 +63,7 @@ def new_user():
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 def edit_user(user_id: int):
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user, active=user.is_active_account)
     if form.validate_on_submit():
         try:

@@ -22,13 +22,6 @@ from .forms import CallForm, NewCallForm
 from .operations import create_call, parse_questionnaire, questionnaire_text, update_call
 
 
-def _get_call(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
-    if call is None:
-        abort(404)
-    return call
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -82,7 +75,7 @@ def new():
 @bp.route("/<int:call_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(call_id: int):
-    call = _get_call(call_id)
+    call = db.get_or_404(Call, call_id)
     if not can_manage_calls(current_user):
         abort(403)
     form = CallForm(obj=call)
@@ -107,7 +100,7 @@ def edit(call_id: int):
 @bp.route("/<int:call_id>")
 @login_required
 def show(call_id: int):
-    call = _get_call(call_id)
+    call = db.get_or_404(Call, call_id)
     definition = get_definition(call.workflow)
     base = visible_projects(current_user).where(Project.call_id == call.id)
 
@@ -153,7 +146,7 @@ def show(call_id: int):
 @bp.route("/<int:call_id>/propose", methods=["GET", "POST"])
 @login_required
 def propose(call_id: int):
-    call = _get_call(call_id)
+    call = db.get_or_404(Call, call_id)
     if not current_user.has_role("agent"):
         abort(403)
     if not call.is_open():

@@ -207,7 +207,7 @@ def remove_teammate(project_id: int, user_id: int):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id) or abort(404)
+    user = db.get_or_404(User, user_id)
     try:
         remove_member(project, current_user, user)
     except DomainError as exc:
@@ -250,7 +250,7 @@ def remove_coach(project_id: int, user_id: int):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id) or abort(404)
+    user = db.get_or_404(User, user_id)
     unassign_coach(project, user)
     db.session.commit()
     flash(_("%(name)s no longer coaches this project.", name=user.display_name), "success")
