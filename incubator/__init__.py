@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .calls import bp as calls_bp
     from .cli import register_commands
     from .errors import register_error_handlers
+    from .jury import models as jury_models  # noqa: F401
     from .main import bp as main_bp
     from .projects import bp as projects_bp
     from .templating import register_template_helpers

@@ -136,6 +136,8 @@ class Programme(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     organisation: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # Markdown with ${placeholders}; empty means the default letter (incubator/jury/documents.py).
+    mission_letter_template: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -190,6 +192,8 @@ class Project(db.Model):
     review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A senior manager who sponsors a selected project (Nantes: a deputy director general).
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -198,6 +202,7 @@ class Project(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     call: Mapped[Call] = relationship()
+    mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
     members: Mapped[list[ProjectMember]] = relationship(
         back_populates="project", cascade="all, delete-orphan",
         order_by="(ProjectMember.added_at, ProjectMember.user_id)",

@@ -51,6 +51,7 @@ class Event:
     release: bool = False  # go back to the remembered state, restart the clock
     starts_phase: str | None = None
     submission: bool = False  # the first time it fires is the project's submission date
+    jury_decision: bool = False  # a decision the jury takes at a pitch session
     tone: str = "primary"  # how the action button looks: primary, secondary, danger
 
     def label(self, locale: str) -> str:
@@ -81,6 +82,13 @@ class Definition:
 
     def events_from(self, state: str) -> list[Event]:
         return [e for e in self.events.values() if state in e.source]
+
+    def jury_decisions(self) -> list[Event]:
+        return [e for e in self.events.values() if e.jury_decision]
+
+    def pitch_states(self) -> list[str]:
+        """States a project is in when the jury hears it: the sources of the jury's decisions."""
+        return sorted({s for e in self.jury_decisions() for s in e.source})
 
     def states_visible_to(self, role: str) -> list[str]:
         return [s.name for s in self.states.values() if role in s.visible_to]
@@ -193,7 +201,8 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
         if ename in events:
             fail(entry, "declared twice")
         _only_keys(raw, {"name", "label", "source", "dest", "roles", "conditions", "comment_required",
-                         "hold", "release", "starts_phase", "submission", "tone"}, lambda m, e=entry: fail(e, m))
+                         "hold", "release", "starts_phase", "submission", "jury_decision", "tone"},
+                   lambda m, e=entry: fail(e, m))
         source = raw.get("source")
         if isinstance(source, str):
             source = [source]
@@ -239,6 +248,7 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
             release=release,
             starts_phase=starts_phase,
             submission=bool(raw.get("submission", False)),
+            jury_decision=bool(raw.get("jury_decision", False)),
             tone=tone,
         )
 

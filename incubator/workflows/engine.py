@@ -86,14 +86,18 @@ class _Operation:
 
 
 def fire(project: Project, event_name: str, actor: User | None, comment: str = "",
-         *, at: datetime | None = None) -> ProjectEvent:
-    """Fire `event_name` on `project` as `actor`; returns the history row written."""
+         *, at: datetime | None = None, extra_roles: frozenset[str] = frozenset()) -> ProjectEvent:
+    """Fire `event_name` on `project` as `actor`; returns the history row written.
+
+    `extra_roles` are roles the actor holds for this one action (a drawn agent sitting on a
+    jury acts as `jury`); the caller vouches for them.
+    """
     from ..models import ProjectEvent
 
     definition = get_definition(project.workflow)
     at = at or utcnow()
     comment = (comment or "").strip()
-    roles = actor_roles(actor, project)
+    roles = actor_roles(actor, project) | extra_roles
     event = definition.events.get(event_name)
     allowed = [e.name for e in permitted_events(definition, project.state, roles)]
 

@@ -1,0 +1,1 @@
+"""Jury day: pitch sessions, juries, conflicts of interest, scoring grids, deliberation, decisions."""
