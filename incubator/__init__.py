@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .calls import bp as calls_bp
     from .cli import register_commands
     from .errors import register_error_handlers
+    from .jury import bp as jury_bp
     from .jury import models as jury_models  # noqa: F401
     from .main import bp as main_bp
     from .projects import bp as projects_bp
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(calls_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(jury_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     register_error_handlers(app)

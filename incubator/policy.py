@@ -83,3 +83,19 @@ def awaiting_decision_clause(user: User):
         if states:
             clauses.append(and_(Call.workflow == definition.name, Project.state.in_(states)))
     return or_(*clauses) if clauses else false()
+
+
+def can_manage_sessions(user) -> bool:
+    """The programme team schedules pitch sessions, composes juries and edits grids."""
+    return is_staff(user)
+
+
+def can_view_session(user, session) -> bool:
+    """A session's pages: the programme team, and the people sitting on its jury."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.has_role("staff", "admin") or any(j.user_id == user.id for j in session.jurors)
+
+
+def is_chair(user, session) -> bool:
+    return any(j.user_id == user.id and j.is_chair and not j.absent for j in session.jurors)

@@ -1,0 +1,3 @@
+"""Jury documents: the minutes (procès-verbal) and the mission letter, as printable pages and PDF."""
+
+from . import bp  # noqa: F401

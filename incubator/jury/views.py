@@ -1,0 +1,3 @@
+"""Jury pages: sessions, the jury, scoring, the scoreboard and the deliberation."""
+
+from . import bp  # noqa: F401
