@@ -1,8 +1,10 @@
-"""The demo data: the City of Pau's intrapreneurship programme, its three calls and their projects.
+"""The demo data: the City of Pau's intrapreneurship programme, its three calls and their projects,
+its two pitch days, and a small idea forum run the Nantes way (a jury of agents drawn at random).
 
 Everything below is data (people, calls, submissions, the six real projects and their
-stories); the code at the end plays it through the real services and the workflow engine,
-so every state in the demo was reached by firing its events, with historical dates.
+stories, the juries and their score sheets); the code at the end plays it through the real
+services, the jury operations and the workflow engine, so every state in the demo was reached
+by firing its events, and every jury decision was taken at a pitch session, with historical dates.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -21,9 +24,11 @@ from .auth.operations import create_user, find_user
 from .calls.operations import create_call, default_questionnaire
 from .clock import aware, utcnow
 from .extensions import db
+from .jury import operations as jury
+from .jury.models import Juror, PitchSession
 from .models import Call, Programme, Project, User
 from .projects.operations import assign_coach, create_project
-from .workflows import fire, get_definition
+from .workflows import Definition, fire, get_definition
 
 DEMO_PASSWORD = "demo-incubateur"  # demo data, printed by `incubator demo`: not a secret
 DEMO_DOMAIN = "demo.incubateur.fr"
@@ -102,6 +107,9 @@ DEMO_ACCOUNTS = {
 PEOPLE = {
     "elu": Person("Alain Dupuy", "cabinet", "Adjoint au maire délégué à l'innovation", "jury"),
     "dga": Person("Sylvie Perrin", "dg", "Directrice générale adjointe Solidarités et Citoyenneté", "jury"),
+    "dproprete": Person("Patrick Laborde", "proprete", "Directeur Propreté et Déchets", "jury"),
+    "conseillere": Person("Martine Etcheverry", "cabinet",
+                          "Conseillère municipale déléguée à la participation citoyenne", "jury"),
     "coach_etat": Person("Élodie Masson", "incubateur", "Coach, incubateur de startups d'État", "coach"),
     "slefort": Person("Sandrine Lefort", "sante", "Conseillère en économie sociale et familiale"),
     "mhaddad": Person("Mehdi Haddad", "sante", "Animateur seniors"),
@@ -131,7 +139,7 @@ PEOPLE = {
     "ramrani": Person("Rachid Amrani", "usagers", "Agent d'accueil"),
 }
 
-# Who fires a jury event; the others go to the demo jury account (the pitch-day decisions).
+# Who fires a jury event after the pitch day (the pitch-day decisions are the chair's, see JURY_DAYS).
 JURY_ACTOR = {"graduate": "dga", "integrate": "elu", "scale": "elu", "spin_off": "elu", "abandon": "elu"}
 
 
@@ -143,8 +151,7 @@ class CallSpec(NamedTuple):
     opens: datetime | None  # None: open around `now` (OPEN_CALL_WINDOW)
     closes: datetime | None
     shortlist: datetime | None = None  # the programme team's pre-selection
-    pitch: datetime | None = None  # the jury pitch day (first pitch; one every 30 minutes)
-    start: datetime | None = None  # pre-incubation starts
+    start: datetime | None = None  # pre-incubation starts (the pitch day is in JURY_DAYS)
 
 
 CALLS = (
@@ -154,14 +161,14 @@ CALLS = (
         "problème, qui en souffre et ce que vous en savez. Une dizaine de projets seront "
         "présélectionnés et présentés au jury en janvier 2019.",
         paris(2018, 10, 1, 9), paris(2018, 11, 30, 18),
-        shortlist=paris(2018, 12, 14, 10), pitch=paris(2019, 1, 24, 9), start=paris(2019, 2, 4, 9),
+        shortlist=paris(2018, 12, 14, 10), start=paris(2019, 2, 4, 9),
     ),
     CallSpec(
         "Deuxième appel à projets (promotion 2020)",
         "Deuxième promotion du programme d'intrapreneuriat. Les équipes de 2 ou 3 agents "
         "présélectionnées seront coachées puis présenteront leur projet au jury en janvier 2020.",
         paris(2019, 9, 16, 9), paris(2019, 11, 15, 18),
-        shortlist=paris(2019, 11, 29, 10), pitch=paris(2020, 1, 16, 9), start=paris(2020, 1, 27, 9),
+        shortlist=paris(2019, 11, 29, 10), start=paris(2020, 1, 27, 9),
     ),
     CallSpec(
         "Troisième appel à projets",
@@ -171,6 +178,32 @@ CALLS = (
     ),
 )
 OPEN_CALL_WINDOW = (timedelta(days=15), timedelta(days=30))  # opened that long ago, closes that late
+
+# A second programme of the same city, run the Nantes way (workflow `idea_forum`): any agent
+# posts an idea, the programme team picks some to pitch, and a jury of three agents drawn at
+# random hears each carrier for 15 minutes and deliberates in front of them.
+FORUM_PROGRAMME = "Forum des idées des agents"
+FORUM_WORKFLOW = "idea_forum"
+FORUM_DESCRIPTION = (
+    "Sur le modèle du forum des idées de la Ville de Nantes : tout agent peut publier une idée, seul ou à "
+    "plusieurs. L'équipe du programme retient les idées à présenter ; un jury de trois agents tirés au sort, "
+    "briefé 30 minutes avant la séance, écoute chaque porteur pendant 15 minutes, note l'idée sur trois "
+    "critères (pertinence pour les usagers, efficience et frugalité, bien-être des agents) et délibère "
+    "devant lui : l'idée est lancée, à retravailler ou abandonnée. Une idée lancée reçoit un mentor, un "
+    "directeur général adjoint, et une lettre de mission."
+)
+FORUM_CALL = CallSpec(
+    "Forum des idées 2025",
+    "Une idée pour mieux servir les usagers ou mieux travailler ensemble ? Publiez-la avant le 30 avril : "
+    "les idées retenues seront présentées en juin à un jury de trois agents tirés au sort.",
+    paris(2025, 1, 13, 9), paris(2025, 4, 30, 18),
+)
+FORUM = len(CALLS)  # the forum call's index, after the programme's calls
+FORUM_QUESTION_LABELS = {
+    "affected": "Qui en bénéficierait ?",
+    "frequency": "À quelle fréquence le problème se pose-t-il ?",
+    "evidence": "Qu'est-ce qui vous fait dire que c'est utile ?",
+}
 
 
 # --- Generic submissions ------------------------------------------------------------------
@@ -189,7 +222,8 @@ class Submission(NamedTuple):
 
 
 # What happens to a submission, as (event, when) steps. `when` is an anchor of the project
-# or its call, optionally "+Nd" days later.
+# or its call, optionally "+Nd" days later; `pitch` is when the jury decided on the project,
+# at its call's pitch day (JURY_DAYS).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     "draft": (),
     "withdrawn_draft": (("withdraw", "created+6d"),),
@@ -677,7 +711,317 @@ REAL_PROJECTS = (
 )
 
 
+# --- The idea forum (Nantes model) --------------------------------------------------------
+
+# Fictional ideas, in the shape of the real projects above: their own team and a dated script.
+FORUM_IDEAS = (
+    RealProject(
+        FORUM, "La bricothèque des services", "batiments",
+        "Chaque service achète et stocke son propre matériel utilisé deux fois par an : perceuses, "
+        "escabeaux, tentes de réception, sonorisation. Pendant ce temps, un autre service loue le même "
+        "matériel pour une journée.",
+        "Un inventaire partagé du matériel peu utilisé, réservable en ligne par tous les services, avec un "
+        "point de retrait au centre technique municipal.",
+        "Les services qui organisent des événements ou des petits travaux", "Chaque semaine",
+        "Bons de commande 2024 : 37 achats ou locations de matériel déjà présent dans un autre service.",
+        ("dlucas", "cmeunier"), (), paris(2025, 2, 3, 10, 20),
+        (("post", paris(2025, 2, 4, 16, 5), ""),
+         ("schedule_pitch", paris(2025, 5, 12, 10), ""),
+         ("launch", "pitch", "Une idée simple, frugale et utile dès demain : le jury la lance. Sylvie Perrin, "
+                             "directrice générale adjointe, en sera la mentore ; la lettre de mission fixe un "
+                             "premier essai avec trois services volontaires."),
+         ),
+    ),
+    RealProject(
+        FORUM, "Des pauses actives pour les équipes de bureau", "sport",
+        "Les agents de bureau passent la journée assis ; les arrêts pour douleurs de dos augmentent et les "
+        "après-midi sont difficiles.",
+        "Dix minutes d'étirements guidés en milieu de matinée, animées à tour de rôle par des éducateurs "
+        "sportifs de la Ville, dans les services volontaires.",
+        "Les agents des services administratifs", "Tous les jours",
+        "Bilan social 2024 : les troubles musculo-squelettiques, premier motif d'arrêt.",
+        ("sgiraud", "hmarchand"), (), paris(2025, 2, 17, 14),
+        (("post", paris(2025, 2, 18, 9, 30), ""),
+         ("schedule_pitch", paris(2025, 5, 12, 10, 4), ""),
+         ("ask_rework", "pitch", "Le bien-être des agents est au cœur de l'idée, mais le jury ne sait pas encore "
+                                 "qui en a besoin ni sous quelle forme : testez un mois avec un service "
+                                 "volontaire et revenez avec ce que les agents en disent."),
+         ),
+    ),
+    RealProject(
+        FORUM, "Un robot conversationnel pour l'accueil téléphonique", "usagers",
+        "Aux heures de pointe, un appel sur trois au standard reste sans réponse.",
+        "Un robot conversationnel qui répond aux questions les plus fréquentes (horaires, pièces à fournir) "
+        "et oriente les autres appels.",
+        "Les usagers qui appellent la mairie, les agents d'accueil", "Tous les jours",
+        "Statistiques du standard, janvier 2025.",
+        ("ramrani", "nbrunet"), (), paris(2025, 3, 3, 11),
+        (("post", paris(2025, 3, 5, 15, 40), ""),
+         ("schedule_pitch", paris(2025, 5, 12, 10, 8), ""),
+         ("abandon", "pitch", "Le jury n'a pas retenu l'idée : l'investissement est lourd au regard du besoin, et "
+                              "les usagers interrogés disent préférer parler à un agent. Le problème des appels "
+                              "sans réponse reste posé : le jury invite l'équipe à le documenter."),
+         ),
+    ),
+    RealProject(
+        FORUM, "Un composteur dans chaque restaurant scolaire", "education",
+        "Les épluchures et les restes des restaurants scolaires partent à l'incinération.",
+        "Installer un composteur dans chaque restaurant scolaire, entretenu avec les enfants.",
+        "Les enfants, les équipes de restauration", "Chaque jour d'école", "",
+        ("croux",), (), paris(2025, 1, 20, 8, 45),
+        (("post", paris(2025, 1, 21, 13, 10), ""),
+         ("decline", paris(2025, 5, 12, 10, 12), "Le plan de gestion des biodéchets équipe déjà tous les "
+          "restaurants scolaires d'ici à la fin de l'année : nous transmettons votre idée au service pour "
+          "associer les enfants à son déploiement."),
+         ),
+    ),
+    RealProject(
+        FORUM, "Réserver les salles de réunion en ligne", "culture",
+        "Les salles de réunion se réservent par courriel auprès de chaque accueil ; elles sont souvent "
+        "réservées deux fois, ou vides.",
+        "Un planning partagé des salles de tous les bâtiments.", "Tous les agents", "Chaque jour", "",
+        ("aroche",), (), paris(2025, 2, 10, 16),
+        (("post", paris(2025, 2, 11, 9), ""),
+         ("withdraw", paris(2025, 2, 25, 11), "Je retire l'idée : la DSI vient d'ouvrir la réservation des salles "
+          "dans l'agenda partagé."),
+         ),
+    ),
+    RealProject(
+        FORUM, "Covoiturer vers les formations", "mobilite",
+        "Les agents qui partent en formation à Bordeaux ou à Toulouse y vont chacun dans sa voiture.",
+        "Afficher, à l'inscription, les autres agents inscrits à la même formation pour partager le trajet.",
+        "Les agents en formation, le budget des déplacements", "Chaque semaine",
+        "Frais de déplacement 2024 pour formation.",
+        ("mperret", "pmercier"), (), paris(2025, 3, 24, 10, 30),
+        (("post", paris(2025, 3, 25, 17), ""),),
+    ),
+    RealProject(
+        FORUM, "Une boîte à livres dans chaque mairie de quartier", "lecture",
+        "Les livres retirés des collections des médiathèques sont pilonnés alors que les habitants en "
+        "redemandent.",
+        "Une boîte à livres dans chaque mairie de quartier, alimentée par les médiathèques.",
+        "Les habitants des quartiers", "En continu", "",
+        ("mlambert",), (), paris(2025, 4, 7, 9, 15),
+        (("post", paris(2025, 4, 8, 12), ""),),
+    ),
+)
+
+
+# --- Pitch days ---------------------------------------------------------------------------
+
+# The scoring grid of every demo call: the three default criteria, scored 1 to 5 with equal
+# weights, in French whatever locale the loading process runs in.
+CRITERIA = (
+    ("Pertinence au regard des besoins des usagers",
+     "Le projet répond-il à un besoin réel des personnes qu'il sert ?"),
+    ("Efficience et frugalité", "Fait-il beaucoup avec peu : temps, argent, outils ?"),
+    ("Bien-être des agents", "Améliore-t-il le travail des agents ?"),
+)
+
+
+class Seat(NamedTuple):
+    """An appointed juror: a person key, and how their day went."""
+    person: str
+    chair: bool = False
+    absent: str = ""  # the note, when the juror did not come
+    conflicts: tuple[tuple[str, str], ...] = ()  # (project title, reason) declared at the briefing
+
+
+class JuryDay(NamedTuple):
+    call: int  # index of the call (CALLS, then FORUM)
+    title: str
+    scheduled: datetime  # when the programme team set the session up
+    coaching: datetime | None  # the teams' coaching morning
+    coaching_place: str
+    starts: datetime  # the first pitch
+    place: str
+    seats: tuple[Seat, ...]
+    # The running order: project title -> juror -> (relevance, efficiency, wellbeing, comment);
+    # a juror is a person key (appointed) or a position in the draw (drawn jurors).
+    scores: dict[str, dict[str | int, tuple[int, int, int, str]]]
+    deliberation: datetime | None  # decisions from then, 4 minutes apart; None: after each pitch
+    closes: datetime
+    notes: str
+    minutes: int = 15  # per pitch
+    gap: int = 15  # minutes from one pitch's start to the next
+    share_scores: bool = False
+    draw: tuple[int, str, datetime] | None = None  # (size, seed, when): jurors drawn among the agents
+    mentor: tuple[str, str] | None = None  # (project title, person key): named after the decision
+
+
+POUBELLE_CONFLICT = ("Aurélie Chevalier et Franck Guérin, qui portent le projet, travaillent dans ma direction "
+                     "(Propreté et Déchets) : je ne note pas ce projet et ne prends pas part à la décision.")
+
+JURY_DAYS = (
+    JuryDay(
+        0, "Jury de sélection de la promotion 2019", paris(2018, 12, 17, 11),
+        paris(2019, 1, 24, 9), "Hôtel de Ville de Pau, salle des commissions",
+        paris(2019, 1, 24, 14), "Hôtel de Ville de Pau, salle du conseil",
+        (Seat("jury", chair=True), Seat("elu"), Seat("dga"),
+         Seat("dproprete", conflicts=(("Poubelle Battle", POUBELLE_CONFLICT),)),
+         Seat("conseillere", absent="Excusée : elle représente la Ville au conseil d'administration du CCAS "
+                                    "le même après-midi.")),
+        {
+            "Signal'Trottoir : suivre les signalements de voirie": {
+                "jury": (3, 2, 2, "Vrai problème, mais l'outil commun de l'agglomération arrive."),
+                "elu": (3, 2, 3, "Les habitants le demandent ; doublon avec l'outil de l'agglomération."),
+                "dga": (2, 2, 2, "La solution avant le problème : qui rappelle, et pourquoi ?"),
+                "dproprete": (3, 2, 3, "Utile aux équipes, mais pas un projet à incuber."),
+            },
+            "Pau Partage": {
+                "jury": (5, 4, 4, "Besoin fort, documenté par les auxiliaires de vie."),
+                "elu": (5, 4, 5, "Exactement l'esprit du programme."),
+                "dga": (5, 5, 4, "À tester très vite : la personne accepte-t-elle un bénévole ?"),
+                "dproprete": (4, 4, 4, "Équipe solide, proche du terrain."),
+            },
+            "La médiathèque hors les murs": {
+                "jury": (2, 2, 2, "Aucun habitant interrogé : on ne sait pas si le besoin existe."),
+                "elu": (5, 4, 4, "Enfin une réponse pour les quartiers prioritaires !"),
+                "dga": (3, 3, 4, "Belle intention, besoin à démontrer."),
+                "dproprete": (3, 3, 3, "Coût du triporteur à préciser."),
+            },
+            "Cantine zéro gaspi": {
+                "jury": (3, 3, 2, "Déjà dans le plan anti-gaspillage de l'Éducation."),
+                "elu": (3, 3, 3, "Pertinent, mais doublon."),
+                "dga": (2, 3, 2, "Le service s'en occupe déjà."),
+                "dproprete": (3, 3, 2, "Pesées intéressantes, à verser au plan existant."),
+            },
+            "Poubelle Battle": {
+                "jury": (5, 4, 4, "Problème chiffré : 70 % de compostable."),
+                "elu": (4, 5, 4, "Des économies de traitement à la clé."),
+                "dga": (4, 4, 4, "Tester le concours avec des habitants avant de développer."),
+            },
+            "Covoiturage entre agents des sites excentrés": {
+                "jury": (2, 3, 3, "Une plateforme d'agglomération existe déjà."),
+                "elu": (2, 2, 3, "À promouvoir plutôt qu'à refaire."),
+                "dga": (3, 2, 3, "Intérêt réel pour les agents, mais pas ici."),
+                "dproprete": (2, 3, 3, "Les dépôts seraient preneurs d'une campagne."),
+            },
+            "Jardins partagés en pied d'immeuble": {
+                "jury": (3, 3, 3, "Quel problème : lien social, alimentation, cadre de vie ?"),
+                "elu": (4, 3, 3, "Demande forte en conseil de quartier."),
+                "dga": (3, 4, 3, "À préciser avec les bailleurs."),
+                "dproprete": (3, 3, 4, "Les jardiniers de la Ville peuvent appuyer."),
+            },
+            "ID Quart": {
+                "jury": (4, 3, 4, "Ambitieux ; à tester dans un quartier pilote."),
+                "elu": (5, 4, 4, "La participation des habitants est notre priorité."),
+                "dga": (4, 4, 4, "Équipe complémentaire : terrain et développement."),
+                "dproprete": (4, 4, 3, "Convaincant s'il touche de nouveaux habitants."),
+            },
+            "Un accueil unique pour les nouveaux arrivants": {
+                "jury": (2, 2, 3, "Relève de la réorganisation de l'accueil déjà engagée."),
+                "elu": (3, 2, 3, "Bonne idée pour les familles, mais hors incubation."),
+                "dga": (2, 2, 2, "Chantier de la direction générale."),
+                "dproprete": (3, 2, 2, "Trop large pour une équipe de trois agents."),
+            },
+            "Réserver les gymnases en ligne": {
+                "jury": (3, 2, 2, "Un logiciel existant fera l'affaire."),
+                "elu": (3, 3, 2, "Les associations attendent une solution."),
+                "dga": (3, 2, 3, "Un achat plutôt qu'une incubation."),
+                "dproprete": (2, 3, 2, "Relève de la DSI."),
+            },
+        },
+        paris(2019, 1, 24, 17), paris(2019, 1, 24, 17, 50),
+        "Dix équipes entendues l'après-midi, après leur matinée de coaching. Martine Etcheverry, excusée, "
+        "n'a pas pris part aux notes. Patrick Laborde s'est déporté pour Poubelle Battle, porté par deux agents "
+        "de sa direction.\n\n"
+        "Trois projets entrent en pré-incubation le 4 février : Pau Partage, Poubelle Battle et ID Quart. "
+        "La médiathèque hors les murs a partagé le jury (fort écart de notes) : l'équipe est invitée à "
+        "interroger des habitants avant de revenir ; le problème des jardins partagés reste à préciser. Les "
+        "cinq autres projets ne sont pas retenus ; chaque équipe reçoit la motivation du jury.",
+    ),
+    JuryDay(
+        1, "Jury de sélection de la promotion 2020", paris(2019, 12, 6, 11),
+        paris(2020, 1, 16, 9), "Hôtel de Ville de Pau, salle des commissions",
+        paris(2020, 1, 16, 14), "Hôtel de Ville de Pau, salle du conseil",
+        (Seat("jury", chair=True), Seat("elu"), Seat("dga"), Seat("conseillere")),
+        {
+            "Histologe": {
+                "jury": (5, 4, 4, "Des dossiers réels, un vrai problème."),
+                "elu": (4, 4, 4, "Utile aux locataires comme aux bailleurs."),
+                "dga": (5, 5, 4, "Repérer tôt coûte moins cher que traiter tard."),
+                "conseillere": (5, 4, 4, "À construire avec les habitants."),
+            },
+            "Le permis de végétaliser": {
+                "jury": (3, 2, 2, "À adopter directement, sans incubation."),
+                "elu": (3, 3, 2, "Bonne idée, déjà éprouvée ailleurs."),
+                "dga": (2, 2, 2, "Une délibération suffit."),
+                "conseillere": (3, 2, 3, "Les habitants jardiniers l'attendent."),
+            },
+            "Des agents tuteurs pour les nouveaux arrivants": {
+                "jury": (3, 3, 4, "Qui souffre : les nouveaux agents ou leurs encadrants ?"),
+                "elu": (3, 3, 3, "À documenter."),
+                "dga": (3, 4, 4, "Bon pour la fidélisation, à prouver."),
+                "conseillere": (3, 3, 3, "Des entretiens d'abord."),
+            },
+            "Simone & Co": {
+                "jury": (5, 4, 4, "Un besoin massif et peu visible."),
+                "elu": (5, 5, 4, "Le coût des kits est modeste."),
+                "dga": (4, 4, 4, "Choisir les points de distribution avec les personnes concernées."),
+                "conseillere": (5, 4, 5, "Les travailleurs sociaux le demandent."),
+            },
+            "Les objets trouvés en ligne": {
+                "jury": (2, 2, 2, "Volume trop faible."),
+                "elu": (2, 3, 2, "Un service national existe."),
+                "dga": (2, 2, 3, "Pas un projet à incuber."),
+                "conseillere": (3, 2, 2, "Utile, mais marginal."),
+            },
+            "Alerte canicule pour les agents de terrain": {
+                "jury": (3, 3, 4, "Voir d'abord la procédure du service de prévention."),
+                "elu": (4, 3, 3, "Le besoin est réel chaque été."),
+                "dga": (3, 3, 3, "À construire avec les encadrants."),
+                "conseillere": (3, 3, 4, "La santé des agents d'abord."),
+            },
+            "Kameha Meha": {
+                "jury": (4, 4, 4, "Simple et discret ; l'accord des collèges est la clé."),
+                "elu": (5, 4, 4, "Un sujet grave, une réponse concrète."),
+                "dga": (4, 4, 3, "Qui relève les boîtes, et quand ?"),
+                "conseillere": (5, 4, 4, "Les élèves auront enfin un lieu pour parler."),
+            },
+        },
+        paris(2020, 1, 16, 16), paris(2020, 1, 16, 16, 40),
+        "Sept équipes entendues. Trois projets entrent en pré-incubation le 27 janvier : Histologe, Simone & Co "
+        "et Kameha Meha ; Sylvie Perrin sera la mentore d'Histologe. Deux projets sont à retravailler, deux ne "
+        "sont pas retenus.",
+        mentor=("Histologe", "dga"),
+    ),
+    JuryDay(
+        FORUM, "Forum des idées 2025 : séance de pitchs", paris(2025, 5, 13, 10),
+        None, "", paris(2025, 6, 5, 14), "Hôtel de Ville de Pau, salle des commissions",
+        (),
+        {
+            "La bricothèque des services": {
+                0: (5, 5, 4, "Simple, pas cher, utile tout de suite."),
+                1: (4, 5, 4, "Nous avons tous cherché une perceuse un jour."),
+                2: (5, 4, 5, "Les services gagneront du temps et de l'argent."),
+            },
+            "Des pauses actives pour les équipes de bureau": {
+                0: (3, 3, 5, "Bon pour les équipes, mais qui en a besoin ?"),
+                1: (3, 2, 4, "À essayer avant de généraliser."),
+                2: (4, 3, 4, "J'en profiterais ; il faut un essai."),
+            },
+            "Un robot conversationnel pour l'accueil téléphonique": {
+                0: (2, 1, 2, "Coûteux ; les usagers veulent parler à quelqu'un."),
+                1: (3, 2, 2, "Le vrai problème, ce sont les appels sans réponse."),
+                2: (2, 2, 1, "Risque d'éloigner encore les usagers."),
+            },
+        },
+        None, paris(2025, 6, 5, 15, 35),
+        "Jury de trois agents tirés au sort le 26 mai parmi les agents éligibles (graine publique "
+        "« forum-des-idees-2025 »), briefé 30 minutes avant la séance. Délibération devant chaque porteur, "
+        "juste après son pitch. Une idée lancée, avec Sylvie Perrin pour mentore ; une à retravailler ; "
+        "une abandonnée.",
+        gap=30, share_scores=True, draw=(3, "forum-des-idees-2025", paris(2025, 5, 26, 10)),
+        mentor=("La bricothèque des services", "dga"),
+    ),
+)
+
+
 # --- Playing the data ---------------------------------------------------------------------
+
+ALL_CALLS = (*CALLS, FORUM_CALL)
+
 
 @dataclass
 class DemoSummary:
@@ -685,12 +1029,14 @@ class DemoSummary:
     programmes: int
     calls: int
     projects: int
+    sessions: int  # pitch sessions
     already_loaded: bool
 
     def describe(self) -> str:
         status = "already loaded" if self.already_loaded else "loaded"
         return (f"Demo data: {_count(self.programmes, 'programme')}, {_count(self.calls, 'call')}, "
-                f"{_count(self.projects, 'project')}, {_count(len(self.accounts), 'demo account')} ({status})")
+                f"{_count(self.projects, 'project')}, {_count(self.sessions, 'pitch session')}, "
+                f"{_count(len(self.accounts), 'demo account')} ({status})")
 
 
 class _Plan(NamedTuple):
@@ -703,15 +1049,15 @@ class _Plan(NamedTuple):
 
 
 def load_demo(now: datetime | None = None) -> DemoSummary:
-    """Load the demo programme once; later runs only re-create missing demo accounts."""
+    """Load the demo programmes once; later runs only re-create missing demo accounts."""
     now = aware(now or utcnow()).replace(second=0, microsecond=0)
     try:
         programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME))
         already = programme is not None
         people = _ensure_people(DEMO_ACCOUNTS if already else {**DEMO_ACCOUNTS, **PEOPLE})
         if not already:
-            programme = _load_programme(people, now)
-        summary = _summary(programme, people, already)
+            _load(people, now)
+        summary = _summary(people, already)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -742,41 +1088,123 @@ def _ensure_people(specs: dict[str, Person]) -> dict[str, User]:
     return users
 
 
-def _load_programme(people: dict[str, User], now: datetime) -> Programme:
+def _load(people: dict[str, User], now: datetime) -> None:
+    """Both programmes, their calls and projects; then every step in calendar order."""
     programme = Programme(name=PROGRAMME, organisation=ORGANISATION, description=PROGRAMME_DESCRIPTION,
                           created_at=paris(2018, 9, 3))
-    db.session.add(programme)
-    questionnaire = [{**q, "label": QUESTION_LABELS[q["key"]]} for q in default_questionnaire()]
+    forum = Programme(name=FORUM_PROGRAMME, organisation=ORGANISATION, description=FORUM_DESCRIPTION,
+                      created_at=paris(2024, 12, 2))
+    db.session.add_all([programme, forum])
     calls = []
-    for spec in CALLS:
+    for index, spec in enumerate(ALL_CALLS):
+        labels = FORUM_QUESTION_LABELS if index == FORUM else QUESTION_LABELS
+        questionnaire = [{**q, "label": labels[q["key"]]} for q in default_questionnaire()]
         opens, closes = _window(spec, now)
         call = create_call(title=spec.title, description=spec.description, opens_at=opens, closes_at=closes,
-                           workflow=WORKFLOW, questionnaire=questionnaire, programme=programme,
-                           author=people["staff"])
+                           workflow=FORUM_WORKFLOW if index == FORUM else WORKFLOW, questionnaire=questionnaire,
+                           programme=forum if index == FORUM else programme, author=people["staff"])
         call.created_at = opens - timedelta(days=14)
         calls.append(call)
 
     plans = sorted(_plans(calls, now), key=lambda p: p.created)
-    steps, last_changes = [], []
+    projects: dict[tuple[int, str], Project] = {}
+    decisions: dict[tuple[int, str], tuple[str, datetime, str]] = {}  # taken at a pitch day
+    actions, last_changes = [], []  # actions: (when it starts, order, when it ends, what to do)
     for plan in plans:
         author, *mates = (people[k] for k in plan.team)
         project = create_project(calls[plan.call], author, **plan.fields, at=plan.created,
                                  team_emails=[m.email for m in mates])
+        projects[plan.call, project.title] = project
         last_changes.append((project, max([plan.created] + [at for at, _, _ in plan.steps])))
-        steps += [(at, len(steps) + n, event, comment, project, plan) for n, (at, event, comment)
-                  in enumerate(plan.steps)]
-    # Fired in time order across projects, so history ids follow the calendar.
-    for at, _, event, comment, project, plan in sorted(steps, key=lambda s: s[:2]):
-        if at > now:
-            raise ValueError(f"the demo's history reaches {at:%Y-%m-%d}: `now` must be later")
-        fire(project, event, _actor(event, plan.team, people), comment, at=at)
-        if event == "start":
-            for key in plan.coaches:
-                assign_coach(project, people[key]).assigned_at = at
+        definition = get_definition(calls[plan.call].workflow)
+        for at, event, comment in plan.steps:
+            if definition.events[event].jury_decision:
+                decisions[plan.call, project.title] = (event, at, comment)
+            else:
+                actor = _actor(definition, event, plan.team, people)
+                actions.append((at, len(actions), at, partial(_fire, project, event, actor, comment, at,
+                                                              [people[k] for k in plan.coaches])))
+    pitched = {(day.call, title) for day in JURY_DAYS for title in day.scores}
+    if set(decisions) != pitched:
+        raise ValueError(f"jury decisions without a pitch day, or the reverse: {set(decisions) ^ pitched}")
+    for day in JURY_DAYS:
+        first = min(t for t in (day.coaching, day.starts, day.draw and day.draw[2]) if t)
+        actions.append((first, len(actions), day.closes,
+                        partial(_jury_day, day, calls[day.call], projects, decisions, people)))
+    latest = max(end for _, _, end, _ in actions)
+    if latest > now:
+        raise ValueError(f"the demo's history reaches {latest:%Y-%m-%d}: `now` must be later")
+    # Played in time order across projects and pitch days, so history ids follow the calendar.
+    for _, _, _, action in sorted(actions, key=lambda a: a[:2]):
+        action()
     for project, at in last_changes:  # set last: every flush above stamped the real time
         project.updated_at = at
     db.session.flush()
-    return programme
+
+
+def _fire(project: Project, event: str, actor: User, comment: str, at: datetime, coaches: list[User]) -> None:
+    fire(project, event, actor, comment, at=at)
+    if event == "start":
+        for coach in coaches:
+            assign_coach(project, coach).assigned_at = at
+
+
+def _jury_day(day: JuryDay, call: Call, projects: dict[tuple[int, str], Project],
+              decisions: dict[tuple[int, str], tuple[str, datetime, str]], people: dict[str, User]) -> None:
+    """A pitch session through the jury operations: jurors, absence, recusals, score sheets, decisions.
+
+    The operations stamp the real time; the historical times are set on their results.
+    """
+    jury.save_criteria(call, [{"name": name, "description": text, "weight": 1, "scale_min": 1, "scale_max": 5}
+                              for name, text in CRITERIA])
+    order = [projects[day.call, title] for title in day.scores]
+    session = jury.create_session(call, title=day.title, starts_at=day.starts, place=day.place,
+                                  coaching_at=day.coaching, coaching_place=day.coaching_place,
+                                  minutes_per_pitch=day.minutes, share_scores=day.share_scores,
+                                  project_ids=[p.id for p in order])
+    session.created_at = day.scheduled
+    jurors: dict[str | int, Juror] = {}
+    for seat in day.seats:
+        jurors[seat.person] = jury.appoint_juror(session, people[seat.person], chair=seat.chair)
+        jurors[seat.person].added_at = day.scheduled
+    if day.draw:
+        size, seed, drawn_at = day.draw
+        draw = jury.draw_jurors(session, size, people["staff"], seed=seed, at=drawn_at)
+        by_user = {j.user_id: j for j in session.jurors}
+        for position, user_id in enumerate(draw.drawn):
+            jurors[position] = by_user[user_id]
+            jurors[position].added_at = drawn_at
+        if not any(seat.chair for seat in day.seats):
+            jury.set_chair(session, jurors[0])  # the first agent drawn chairs
+    briefing = day.starts - timedelta(minutes=30)
+    for seat in day.seats:
+        if seat.absent:
+            jury.mark_absent(jurors[seat.person], seat.absent)
+        for title, reason in seat.conflicts:
+            jury.declare_conflict(jurors[seat.person], projects[day.call, title], reason).declared_at = briefing
+    criteria = jury.ensure_criteria(call)
+    for position, project in enumerate(order):
+        pitch_ends = day.starts + timedelta(minutes=day.gap * position + day.minutes)
+        for n, (key, (*values, comment)) in enumerate(day.scores[project.title].items()):
+            sheet = jury.save_scores(jurors[key], project, {c.id: v for c, v in zip(criteria, values, strict=True)},
+                                     comment=comment, submit=True)
+            sheet.submitted_at = sheet.updated_at = pitch_ends + timedelta(minutes=n + 1)
+    chair = next(j for j in session.jurors if j.is_chair)
+    for project in order:
+        event, at, rationale = decisions[day.call, project.title]
+        jury.decide(session, project, chair.user, event, rationale, at=at)
+    if day.mentor:
+        title, key = day.mentor
+        projects[day.call, title].mentor = people[key]
+    jury.close_deliberation(session, chair.user, day.notes, at=day.closes)
+
+
+def _decision_at(day: JuryDay, position: int) -> datetime:
+    """When the jury decides on the project pitching at `position`: at the deliberation, 4 minutes
+    apart, or (a forum) 10 minutes after its pitch, in front of the carrier."""
+    if day.deliberation is not None:
+        return day.deliberation + timedelta(minutes=4 * position)
+    return day.starts + timedelta(minutes=day.gap * position + day.minutes + 10)
 
 
 def _window(spec: CallSpec, now: datetime) -> tuple[datetime, datetime]:
@@ -790,27 +1218,29 @@ def _window(spec: CallSpec, now: datetime) -> tuple[datetime, datetime]:
 
 def _plans(calls: list[Call], now: datetime) -> list[_Plan]:
     agents = [k for k, p in PEOPLE.items() if p.role == "agent"]
+    days = {day.call: day for day in JURY_DAYS}
     plans = []
-    for index, spec in enumerate(CALLS):
+    for index, spec in enumerate(ALL_CALLS):
         opens, closes = _window(spec, now)
-        rows = SUBMISSIONS[index]
+        rows = SUBMISSIONS.get(index, ())
         span = (min(closes, now) - opens).days - 4
-        pitches = 0
         entries = []
         for i, row in enumerate(rows):
             created = (opens + timedelta(days=1 + i * span // len(rows))).replace(
                 hour=9 + i * 3 % 8, minute=i * 17 % 60)
             steps = [(event, when, row.comment if event in COMMENTED else "") for event, when in OUTCOMES[row.outcome]]
             entries.append((row, _team(row, i, agents), (), created, steps))
-        for real in REAL_PROJECTS:
+        for real in (*REAL_PROJECTS, *FORUM_IDEAS):
             if real.call == index:
                 entries.append((real, real.team, real.coaches, real.created, real.script))
+        day = days.get(index)
+        running_order = list(day.scores) if day else []
         for i, (row, team, coaches, created, script) in enumerate(entries):
             anchors = {"created": created, "submitted": created + timedelta(days=2, hours=2)}
             if spec.shortlist:
-                anchors.update(shortlist=spec.shortlist + timedelta(minutes=4 * i), start=spec.start,
-                               pitch=spec.pitch + timedelta(minutes=30 * pitches))
-            pitches += any(event == "shortlist" for event, _, _ in script)
+                anchors.update(shortlist=spec.shortlist + timedelta(minutes=4 * i), start=spec.start)
+            if row.title in running_order:
+                anchors["pitch"] = _decision_at(day, running_order.index(row.title))
             fields = {"title": row.title, "service": SERVICES[row.service], "problem": row.problem,
                       "proposal": row.proposal,
                       "answers": {"affected": row.affected, "frequency": row.frequency, "evidence": row.evidence}}
@@ -836,8 +1266,8 @@ def _team(row: Submission, index: int, agents: list[str]) -> tuple[str, ...]:
     return (author, *others[:1 + index % 2])
 
 
-def _actor(event_name: str, team: tuple[str, ...], people: dict[str, User]) -> User:
-    roles = get_definition(WORKFLOW).events[event_name].roles
+def _actor(definition: Definition, event_name: str, team: tuple[str, ...], people: dict[str, User]) -> User:
+    roles = definition.events[event_name].roles
     if "team" in roles:
         return people[team[0]]
     if "jury" in roles:
@@ -845,12 +1275,19 @@ def _actor(event_name: str, team: tuple[str, ...], people: dict[str, User]) -> U
     return people["staff"]
 
 
-def _summary(programme: Programme, people: dict[str, User], already: bool) -> DemoSummary:
-    calls = db.session.scalar(select(func.count(Call.id)).where(Call.programme_id == programme.id))
+def _summary(people: dict[str, User], already: bool) -> DemoSummary:
+    names = (PROGRAMME, FORUM_PROGRAMME)
+    programmes = db.session.scalar(select(func.count(Programme.id)).where(Programme.name.in_(names)))
+    calls = db.session.scalar(select(func.count(Call.id)).join(Programme, Call.programme_id == Programme.id)
+                              .where(Programme.name.in_(names)))
     projects = db.session.scalar(select(func.count(Project.id)).join(Call, Project.call_id == Call.id)
-                                 .where(Call.programme_id == programme.id))
-    return DemoSummary(accounts=[(role, people[role].email) for role in DEMO_ACCOUNTS], programmes=1,
-                       calls=calls, projects=projects, already_loaded=already)
+                                 .join(Programme, Call.programme_id == Programme.id)
+                                 .where(Programme.name.in_(names)))
+    sessions = db.session.scalar(select(func.count(PitchSession.id)).join(Call, PitchSession.call_id == Call.id)
+                                 .join(Programme, Call.programme_id == Programme.id)
+                                 .where(Programme.name.in_(names)))
+    return DemoSummary(accounts=[(role, people[role].email) for role in DEMO_ACCOUNTS], programmes=programmes,
+                       calls=calls, projects=projects, sessions=sessions, already_loaded=already)
 
 
 def _count(n: int, noun: str) -> str:

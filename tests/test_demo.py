@@ -1,15 +1,27 @@
-"""The demo data: loaded once, the real projects at their stage, a consistent history."""
+"""The demo data: loaded once, the real projects at their stage, the pitch days, a consistent history."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from incubator.auth.operations import find_user
-from incubator.demo import DEMO_PASSWORD, PROGRAMME, load_demo
+from incubator.demo import DEMO_PASSWORD, FORUM_PROGRAMME, PROGRAMME, load_demo
 from incubator.extensions import db
+from incubator.jury import operations as jury
+from incubator.jury.models import (
+    Conflict,
+    Criterion,
+    Juror,
+    JuryDraw,
+    PitchSession,
+    PitchSlot,
+    Score,
+    ScoreSheet,
+)
 from incubator.models import (
     Call,
     Programme,
@@ -22,6 +34,11 @@ from incubator.models import (
 )
 from incubator.workflows import get_definition
 
+PARIS = ZoneInfo("Europe/Paris")
+SELECTED_2019 = {"Pau Partage", "Poubelle Battle", "ID Quart"}
+SELECTED_2020 = {"Histologe", "Simone & Co", "Kameha Meha"}
+CRITERIA = ["Pertinence au regard des besoins des usagers", "Efficience et frugalité", "Bien-être des agents"]
+
 REAL_PROJECTS = {
     "Pau Partage": "integrated",
     "Poubelle Battle": "scaled",
@@ -33,7 +50,8 @@ REAL_PROJECTS = {
 
 
 def _counts() -> dict[str, int]:
-    models = (User, UserRole, Programme, Call, Project, ProjectMember, ProjectCoach, ProjectEvent)
+    models = (User, UserRole, Programme, Call, Project, ProjectMember, ProjectCoach, ProjectEvent,
+              Criterion, PitchSession, PitchSlot, JuryDraw, Juror, Conflict, ScoreSheet, Score)
     return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
 
 
@@ -71,10 +89,11 @@ def test_loading_twice_changes_nothing(app):
     assert (first.already_loaded, second.already_loaded) == (False, True)
     assert first.describe().endswith("(loaded)")
     assert second.describe().endswith("(already loaded)")
-    assert first.describe().startswith(f"Demo data: 1 programme, 3 calls, {counts['projects']} projects, "
-                                       "5 demo accounts")
+    assert first.describe().startswith(f"Demo data: 2 programmes, 4 calls, {counts['projects']} projects, "
+                                       "3 pitch sessions, 5 demo accounts")
     assert first.accounts == second.accounts
-    assert 45 <= counts["projects"] <= 60
+    assert 45 <= sum(len(_projects(call)) for call in _calls()) <= 60
+    assert counts["pitch_sessions"] == 3 and counts["jury_draws"] == 1
 
 
 def test_a_missing_demo_account_is_recreated_and_nothing_else(app):
@@ -109,8 +128,10 @@ def test_demo_accounts_one_per_role(demo):
 
 
 def test_every_team_has_two_or_three_agents_with_a_service_and_title(demo):
+    """Pau's teams are 2 or 3 agents; in the idea forum an agent may post alone."""
     for project in db.session.scalars(select(Project)):
-        assert 2 <= len(project.members) <= 3, project.title
+        low = 1 if project.workflow == "idea_forum" else 2
+        assert low <= len(project.members) <= 3, project.title
         for member in project.members:
             assert member.user.has_role("agent")
             assert member.user.service and member.user.title
@@ -234,3 +255,195 @@ def test_history_is_consistent(demo):
                     assert project.submitted_at == event.at
                 if event.event in ("shortlist", "decline"):
                     assert event.at > call.closes_at
+
+
+# --- pitch days ------------------------------------------------------------------------------------
+
+def _session(call: Call) -> PitchSession:
+    sessions = db.session.scalars(select(PitchSession).where(PitchSession.call_id == call.id)).all()
+    assert len(sessions) == 1, call.title
+    return sessions[0]
+
+
+def _forum_call() -> Call:
+    return db.session.scalar(select(Call).join(Programme).where(Programme.name == FORUM_PROGRAMME))
+
+
+def _check_session(session: PitchSession) -> None:
+    """What every demo pitch session holds: sheets for every present non-recused juror, on time, decisions
+    that are the history's jury events, a closed deliberation."""
+    call = session.call
+    definition = get_definition(call.workflow)
+    jury_events = {e.name for e in definition.jury_decisions()}
+    criteria = jury.ensure_criteria(call)
+    assert [c.name for c in criteria] == CRITERIA
+    assert all((c.weight, c.scale_min, c.scale_max) == (1, 1, 5) for c in criteria)
+    assert session.minutes_per_pitch == 15 and session.place
+    assert session.created_at < session.starts_at
+    if session.coaching_at is not None:
+        assert session.coaching_at.astimezone(PARIS).date() == session.starts_at.astimezone(PARIS).date()
+        assert session.coaching_at.astimezone(PARIS).hour < 12 <= session.starts_at.astimezone(PARIS).hour
+    chairs = [j for j in session.jurors if j.is_chair]
+    assert len(chairs) == 1 and not chairs[0].absent
+    assert [s.position for s in session.slots] == list(range(len(session.slots)))
+    # The slots are the call's projects heard by the jury: every project that got a jury decision.
+    heard = {p.id for p in _projects(call) if any(e.event in jury_events for e in p.history)}
+    assert {s.project_id for s in session.slots} == heard
+    sheets = {(sh.juror_id, sh.project_id): sh for sh in db.session.scalars(
+        select(ScoreSheet).join(Juror).where(Juror.session_id == session.id))}
+    last_decision = max(s.decided_at for s in session.slots)
+    for slot in session.slots:
+        recused = set(db.session.scalars(select(Conflict.juror_id).where(Conflict.project_id == slot.project_id)))
+        for juror in session.jurors:
+            sheet = sheets.get((juror.id, slot.project_id))
+            if juror.absent or juror.id in recused:
+                assert sheet is None, (juror.user.name, slot.project.title)
+                continue
+            assert sheet is not None and sheet.submitted_at is not None, (juror.user.name, slot.project.title)
+            assert sheet.comment.strip()
+            assert sorted(s.criterion_id for s in sheet.scores) == sorted(c.id for c in criteria)
+            assert all(1 <= s.value <= 5 for s in sheet.scores)
+            assert session.starts_at < sheet.submitted_at < slot.decided_at
+            assert sheet.updated_at == sheet.submitted_at
+        assert not jury.missing_scores(session, slot.project_id)
+        # The decision is the history's jury event: same event, time, actor and rationale.
+        event = next(e for e in slot.project.history if e.event in jury_events)
+        assert slot.decision == event.event
+        assert slot.decided_at == event.at and slot.decided_at.tzinfo is not None
+        assert slot.decided_by_id == event.actor_id == chairs[0].user_id
+        assert slot.rationale == event.comment and len(slot.rationale) > 20
+        assert not slot.override_reason
+    assert session.is_closed and session.closed_at > last_decision
+    assert session.closed_by_id == chairs[0].user_id
+    assert len(session.deliberation_notes) > 40
+
+
+def _board(session: PitchSession) -> dict[str, jury.BoardRow]:
+    rows, _ = jury.scoreboard(session, find_user("staff@demo.incubateur.fr"))
+    return {row.slot.project.title: row for row in rows}
+
+
+def test_the_pau_pitch_days(demo):
+    """2019 in full (jury, absence, recusal, scores, decisions); 2020 more briefly, with a mentor."""
+    first = _calls()[0]
+    session = _session(first)
+    _check_session(session)
+    local = session.starts_at.astimezone(PARIS)
+    assert (local.year, local.month, local.day) == (2019, 1, 24)
+    assert "Hôtel de Ville de Pau" in session.place and session.coaching_place
+    shortlisted = {p.title for p in _projects(first) if "shortlist" in _events(p)}
+    assert {s.project.title for s in session.slots} == shortlisted and len(session.slots) == 10
+
+    # A jury of management and elected officials, chaired by the DGS, with their titles.
+    jurors = {j.user.email: j for j in session.jurors}
+    assert len(jurors) >= 4 and all(j.kind == "appointed" and j.title for j in session.jurors)
+    assert all(j.user.has_role("jury") for j in session.jurors)
+    chair = jurors["jury@demo.incubateur.fr"]
+    assert chair.is_chair and chair.title == "Directrice générale des services"
+    titles = " ".join(j.title for j in session.jurors)
+    assert "Adjoint au maire" in titles and "Directrice générale adjointe" in titles
+    absent = [j for j in session.jurors if j.absent]
+    assert len(absent) == 1 and absent[0].absence_note
+
+    # One conflict of interest: a juror of the same service as the team, with the reason.
+    conflicts = db.session.scalars(select(Conflict).join(Juror).where(Juror.session_id == session.id)).all()
+    assert len(conflicts) == 1
+    conflict = conflicts[0]
+    assert conflict.project.title == "Poubelle Battle" and len(conflict.reason) > 20
+    assert conflict.juror.user.service in {m.user.service for m in conflict.project.members}
+    assert session.created_at < conflict.declared_at < session.starts_at
+    present = [j for j in session.jurors if not j.absent]
+    sheets = db.session.scalar(select(func.count(ScoreSheet.id)).join(Juror).where(Juror.session_id == session.id))
+    assert sheets == len(present) * 10 - 1
+
+    # The scores agree with the outcomes: selected first, rework in the middle, rejected last.
+    board = _board(session)
+    by_decision = {}
+    for row in board.values():
+        by_decision.setdefault(row.slot.decision, []).append(row.mean)
+    assert {t for t, r in board.items() if r.slot.decision == "select"} == SELECTED_2019
+    assert {r.rank for r in board.values() if r.slot.decision == "select"} == {1, 2, 3}
+    assert min(by_decision["select"]) > max(by_decision["ask_rework"])
+    assert min(by_decision["ask_rework"]) > max(by_decision["reject"])
+    assert [t for t, r in board.items() if r.disagreement] == ["La médiathèque hors les murs"]
+    assert board["Poubelle Battle"].recusals and board["Poubelle Battle"].sheets == len(present) - 1
+    assert all(r.sheets == r.expected for r in board.values())
+
+    second = _calls()[1]
+    session = _session(second)
+    _check_session(session)
+    local = session.starts_at.astimezone(PARIS)
+    assert (local.year, local.month, local.day) == (2020, 1, 16)
+    board = _board(session)
+    selected = {t for t, r in board.items() if r.slot.decision == "select"}
+    assert selected == SELECTED_2020
+    assert {board[t].rank for t in selected} == {1, 2, 3}
+    mentored = [p for p in _projects(second) if p.mentor is not None]
+    assert [p.title for p in mentored] == ["Histologe"]
+    assert mentored[0].mentor.title.startswith("Directrice générale adjointe")
+
+    # Played in calendar order: the decisions' history ids follow their times.
+    events = db.session.scalars(select(ProjectEvent).order_by(ProjectEvent.id)).all()
+    decisions = [e for e in events if e.event in ("select", "ask_rework", "reject", "launch", "abandon")]
+    assert all(a.at < b.at for a, b in zip(decisions, decisions[1:], strict=False))
+    day = [e for e in events if e.project.call_id == first.id
+           and e.at.astimezone(PARIS).date() == datetime(2019, 1, 24).date()]
+    assert len(day) == 10 and all(e.event in ("select", "ask_rework", "reject") for e in day)
+
+
+def test_the_idea_forum_with_a_drawn_jury(demo):
+    forum = _forum_call()
+    assert forum.title == "Forum des idées 2025" and forum.workflow == "idea_forum"
+    assert forum.status() == "closed"
+    ideas = _projects(forum)
+    states = {p.title: p.state for p in ideas}
+    assert {"launched", "rework", "abandoned", "not_retained", "withdrawn", "idea"} <= set(states.values())
+    assert sum(1 for s in states.values() if s in ("launched", "rework", "abandoned")) == 3
+
+    session = _session(forum)
+    _check_session(session)
+    assert session.share_scores
+    # Three agents drawn at random; the draw is recorded and plays again the same.
+    (draw,) = session.draws
+    assert draw.size == 3 and draw.seed and len(draw.drawn) == 3
+    assert jury.rerun_draw(draw) == draw.drawn
+    assert draw.drawn_at < session.starts_at
+    jurors = session.jurors
+    assert [j.user_id for j in jurors] == draw.drawn
+    assert all(j.kind == "drawn" and j.draw_id == draw.id for j in jurors)
+    assert all(j.user.has_role("agent") and not j.user.has_role("jury") for j in jurors)
+    team_ids = {m.user_id for s in session.slots for m in s.project.members}
+    assert not team_ids & set(draw.drawn) and not team_ids & set(draw.pool)
+    assert jurors[0].is_chair
+
+    launched = [p for p in ideas if p.state == "launched"]
+    assert len(launched) == 1 and launched[0].mentor is not None
+    assert launched[0].mentor.title.startswith("Directrice générale adjointe")
+    assert all(p.mentor is None for p in ideas if p.state != "launched")
+    board = _board(session)
+    ranked = sorted(board.values(), key=lambda r: r.rank)
+    assert [r.slot.decision for r in ranked] == ["launch", "ask_rework", "abandon"]
+
+    # The forum's history is consistent too; a drawn agent decides as a juror of the session.
+    definition = get_definition("idea_forum")
+    juror_ids = {j.user_id for j in session.jurors}
+    for project in ideas:
+        history = project.history
+        assert history[0].event == "create" and history[0].at == project.created_at
+        assert all(a.at < b.at for a, b in zip(history, history[1:], strict=False)), project.title
+        assert project.updated_at == history[-1].at
+        for event in history[1:]:
+            rule = definition.events[event.event]
+            if rule.comment_required:
+                assert event.comment
+            if "team" in rule.roles:
+                assert project.has_member(event.actor)
+            elif rule.jury_decision:
+                assert event.actor_id in juror_ids  # a drawn agent, acting as a juror of the session
+            else:
+                assert event.actor.has_role("staff")
+            if event.event == "post":
+                assert forum.opens_at <= event.at < forum.closes_at
+            if event.event in ("schedule_pitch", "decline"):
+                assert event.at > forum.closes_at
+
