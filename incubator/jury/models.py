@@ -148,7 +148,7 @@ class Conflict(db.Model):
     """A declared conflict of interest: the juror does not score that project."""
 
     __tablename__ = "jury_conflicts"
-    __table_args__ = (UniqueConstraint("juror_id", "project_id", name="juror_project"),)
+    __table_args__ = (UniqueConstraint("juror_id", "project_id", name="uq_jury_conflicts_juror_project"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     juror_id: Mapped[int] = mapped_column(ForeignKey("jurors.id", ondelete="CASCADE"), index=True)
@@ -164,7 +164,7 @@ class ScoreSheet(db.Model):
     """One juror's scores for one project: private until the juror submits their own sheet."""
 
     __tablename__ = "score_sheets"
-    __table_args__ = (UniqueConstraint("juror_id", "project_id", name="juror_project"),)
+    __table_args__ = (UniqueConstraint("juror_id", "project_id", name="uq_score_sheets_juror_project"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     juror_id: Mapped[int] = mapped_column(ForeignKey("jurors.id", ondelete="CASCADE"), index=True)

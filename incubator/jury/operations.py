@@ -62,9 +62,13 @@ def save_criteria(call: Call, rows: list[dict]) -> list[Criterion]:
     for i, row in enumerate(rows):
         if not (row.get("name") or "").strip():
             errors[f"criteria-{i}-name"] = _("A name is required.")
-        if int(row.get("weight") or 0) <= 0:
+        numbers = {key: _whole_number(row.get(key) or 0) for key in ("weight", "scale_min", "scale_max")}
+        for key, value in numbers.items():
+            if value is None:
+                errors[f"criteria-{i}-{key}"] = _("A whole number is expected.")
+        if numbers["weight"] is not None and numbers["weight"] <= 0:
             errors[f"criteria-{i}-weight"] = _("The weight must be positive.")
-        if int(row.get("scale_max") or 0) <= int(row.get("scale_min") or 0):
+        if None not in (numbers["scale_min"], numbers["scale_max"]) and numbers["scale_max"] <= numbers["scale_min"]:
             errors[f"criteria-{i}-scale_max"] = _("The top of the scale must be above its bottom.")
     if not rows:
         errors["criteria"] = _("The grid needs at least one criterion.")
@@ -74,8 +78,9 @@ def save_criteria(call: Call, rows: list[dict]) -> list[Criterion]:
         db.session.delete(old)
     db.session.flush()
     criteria = [Criterion(call_id=call.id, position=i, name=r["name"].strip(),
-                          description=(r.get("description") or "").strip(), weight=int(r["weight"]),
-                          scale_min=int(r["scale_min"]), scale_max=int(r["scale_max"]))
+                          description=(r.get("description") or "").strip(),
+                          weight=_whole_number(r.get("weight") or 0), scale_min=_whole_number(r.get("scale_min") or 0),
+                          scale_max=_whole_number(r.get("scale_max") or 0))
                 for i, r in enumerate(rows)]
     db.session.add_all(criteria)
     db.session.flush()
@@ -114,6 +119,33 @@ def create_session(call: Call, *, title: str, starts_at: datetime | None, place:
     return session
 
 
+def update_session(session: PitchSession, *, title: str, starts_at: datetime | None, place: str = "",
+                   coaching_at: datetime | None = None, coaching_place: str = "", minutes_per_pitch: int = 15,
+                   share_scores: bool = False) -> PitchSession:
+    """Change a session's details (not its running order nor its jury); refused once closed."""
+    _open_or_refuse(session)
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _("A title is required.")
+    if starts_at is None:
+        errors["starts_at"] = _("A date and time is required.")
+    if coaching_at and starts_at and coaching_at > starts_at:
+        errors["coaching_at"] = _("The coaching comes before the pitches.")
+    if not minutes_per_pitch or minutes_per_pitch <= 0:
+        errors["minutes_per_pitch"] = _("The length of a pitch must be positive.")
+    if errors:
+        raise InvalidData(errors)
+    session.title = title.strip()
+    session.starts_at = starts_at
+    session.place = place or ""
+    session.coaching_at = coaching_at
+    session.coaching_place = coaching_place or ""
+    session.minutes_per_pitch = minutes_per_pitch
+    session.share_scores = share_scores
+    db.session.flush()
+    return session
+
+
 def set_running_order(session: PitchSession, project_ids: list[int]) -> None:
     """The projects taking part, in pitching order; decided ones keep their place."""
     _open_or_refuse(session)
@@ -122,6 +154,15 @@ def set_running_order(session: PitchSession, project_ids: list[int]) -> None:
     unknown = [pid for pid in project_ids if pid not in eligible and pid not in current]
     if unknown:
         raise InvalidData({"projects": _("Only the call's projects awaiting the jury can pitch.")})
+    # A juror (appointed or drawn before the order was set) never judges their own team's project.
+    added = [pid for pid in project_ids if pid not in current]
+    sitting = {j.user_id: j for j in session.jurors}
+    if added and sitting:
+        on_team = db.session.scalars(select(ProjectMember.user_id).where(
+            ProjectMember.project_id.in_(added), ProjectMember.user_id.in_(sitting))).first()
+        if on_team is not None:
+            raise InvalidData({"projects": _("%(name)s is on a team pitching to this jury.",
+                                             name=sitting[on_team].user.display_name)})
     for pid, slot in list(current.items()):
         if pid not in project_ids and slot.decision is None:
             session.slots.remove(slot)
@@ -160,6 +201,7 @@ def _add_juror(session: PitchSession, user: User, *, kind: str, draw: JuryDraw |
 
 
 def set_chair(session: PitchSession, juror: Juror) -> None:
+    _open_or_refuse(session)
     for j in session.jurors:
         j.is_chair = j is juror
     db.session.flush()
@@ -252,6 +294,7 @@ def mark_present(juror: Juror) -> None:
 
 def replace_juror(juror: Juror, actor: User | None, *, user: User | None = None) -> Juror:
     """An absent juror's replacement: a named person, or a new draw when the juror was drawn."""
+    _open_or_refuse(juror.session)
     if not juror.absent:
         mark_absent(juror)
     if user is not None:
@@ -302,9 +345,8 @@ def save_scores(juror: Juror, project: Project, values: dict[int, int | None], *
             if submit:
                 errors[f"criterion-{criterion.id}"] = _("Give a score to submit.")
             continue
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
+        value = _whole_number(raw)
+        if value is None:
             errors[f"criterion-{criterion.id}"] = _("A whole number is expected.")
             continue
         if not criterion.scale_min <= value <= criterion.scale_max:
@@ -341,14 +383,18 @@ def juror_for(session: PitchSession, user) -> Juror | None:
 
 
 def may_see_scores(session: PitchSession, user, project_id: int, submitted: set[tuple[int, int]]) -> bool:
-    """Staff see every score; a juror sees the others' only once their own sheet is in (or recused)."""
+    """Staff see every score; a juror sees the others' only once their own sheet is in.
+
+    A juror recused from a project never submits for it, so never sees its scores: a conflict of
+    interest is a reason to stay out of that project's deliberation, not a pass to read it.
+    """
     if user.has_role("staff", "admin"):
         return True
     juror = juror_for(session, user)
     if juror is None:
         return False
     if any(c.project_id == project_id for c in juror.conflicts):
-        return True
+        return False
     return (juror.id, project_id) in submitted
 
 
@@ -414,9 +460,12 @@ def scoreboard(session: PitchSession, viewer) -> tuple[list[BoardRow], list[Crit
             row.disagreement = len(values) > 1 and row.spread >= DISAGREEMENT_SHARE * scale
             row.criterion_means = {cid: float(avg) for pid, cid, avg in per_criterion if pid == slot.project_id}
         rows.append(row)
+    # Competition ranking: equal means share a rank (1, 1, 3); rounding absorbs float noise.
     ranked = sorted((r for r in rows if r.mean is not None), key=lambda r: -r.mean)
     for position, row in enumerate(ranked, start=1):
-        row.rank = position
+        previous = ranked[position - 2] if position > 1 else None
+        tied = previous is not None and round(previous.mean, 9) == round(row.mean, 9)
+        row.rank = previous.rank if tied else position
     return rows, criteria
 
 
@@ -425,13 +474,16 @@ def missing_scores(session: PitchSession, project_id: int) -> list[Juror]:
         select(ScoreSheet.juror_id).join(Juror)
         .where(Juror.session_id == session.id, ScoreSheet.project_id == project_id,
                ScoreSheet.submitted_at.is_not(None))))
-    recused = {j.id for j in session.jurors for c in j.conflicts if c.project_id == project_id}
+    recused = set(db.session.scalars(
+        select(Conflict.juror_id).join(Juror)
+        .where(Juror.session_id == session.id, Conflict.project_id == project_id)))
     return [j for j in session.jurors if not j.absent and j.id not in recused and j.id not in submitted]
 
 
 def decide(session: PitchSession, project: Project, actor: User, event: str, rationale: str, *,
            override_reason: str = "", at: datetime | None = None) -> PitchSlot:
     """The jury's decision on one project: fires the workflow, records rationale and any override."""
+    _open_or_refuse(session)
     slot = next((s for s in session.slots if s.project_id == project.id), None)
     if slot is None:
         raise InvalidData({"project": _("This project does not pitch at this session.")})
@@ -439,6 +491,8 @@ def decide(session: PitchSession, project: Project, actor: User, event: str, rat
     if event not in {e.name for e in definition.jury_decisions()}:
         raise InvalidData({"event": _("Not a decision of the jury.")})
     juror = juror_for(session, actor)
+    if juror is not None and any(c.project_id == project.id for c in juror.conflicts):
+        juror = None  # recused from this project: they take no part in its decision
     chair = juror is not None and juror.is_chair and not juror.absent
     if not (chair or actor.has_role("staff")):
         raise NotPermitted(_("Only the chair of the jury or the programme team records decisions."))
@@ -470,10 +524,20 @@ def decide(session: PitchSession, project: Project, actor: User, event: str, rat
     return slot
 
 
+def save_deliberation_notes(session: PitchSession, actor: User, notes: str) -> None:
+    """The deliberation's notes, kept as they are typed; refused once the deliberation is closed."""
+    juror = juror_for(session, actor)
+    if not ((juror is not None and juror.is_chair and not juror.absent) or actor.has_role("staff")):
+        raise NotPermitted(_("Only the chair of the jury or the programme team keeps the deliberation's notes."))
+    _open_or_refuse(session)
+    session.deliberation_notes = (notes or "").strip()
+    db.session.flush()
+
+
 def close_deliberation(session: PitchSession, actor: User, notes: str | None = None,
                        at: datetime | None = None) -> None:
     juror = juror_for(session, actor)
-    if not ((juror is not None and juror.is_chair) or actor.has_role("staff")):
+    if not ((juror is not None and juror.is_chair and not juror.absent) or actor.has_role("staff")):
         raise NotPermitted(_("Only the chair of the jury or the programme team closes the deliberation."))
     _open_or_refuse(session)
     if notes is not None:
@@ -481,6 +545,20 @@ def close_deliberation(session: PitchSession, actor: User, notes: str | None = N
     session.closed_at = at or utcnow()
     session.closed_by_id = actor.id
     db.session.flush()
+
+
+def _whole_number(raw) -> int | None:
+    """An int from a form or JSON value; None for text, booleans and fractions (never truncated)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    if isinstance(raw, int):
+        return raw
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        return None
 
 
 def _open_or_refuse(session: PitchSession) -> None:

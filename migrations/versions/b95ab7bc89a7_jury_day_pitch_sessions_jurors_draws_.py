@@ -130,7 +130,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['juror_id'], ['jurors.id'], name=op.f('fk_jury_conflicts_juror_id_jurors'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_jury_conflicts_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jury_conflicts')),
-    sa.UniqueConstraint('juror_id', 'project_id', name='juror_project')
+    sa.UniqueConstraint('juror_id', 'project_id', name='uq_jury_conflicts_juror_project')
     )
     with op.batch_alter_table('jury_conflicts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jury_conflicts_juror_id'), ['juror_id'], unique=False)
@@ -146,7 +146,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['juror_id'], ['jurors.id'], name=op.f('fk_score_sheets_juror_id_jurors'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_score_sheets_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_score_sheets')),
-    sa.UniqueConstraint('juror_id', 'project_id', name='juror_project')
+    sa.UniqueConstraint('juror_id', 'project_id', name='uq_score_sheets_juror_project')
     )
     with op.batch_alter_table('score_sheets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_score_sheets_juror_id'), ['juror_id'], unique=False)
