@@ -136,7 +136,7 @@ class Programme(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     organisation: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    # Markdown with ${placeholders}; empty means the default letter (incubator/jury/documents.py).
+    # Markdown with ${placeholders}; empty means the default letter (incubator/jury/letters.py).
     mission_letter_template: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

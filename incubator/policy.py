@@ -99,3 +99,10 @@ def can_view_session(user, session) -> bool:
 
 def is_chair(user, session) -> bool:
     return any(j.user_id == user.id and j.is_chair and not j.absent for j in session.jurors)
+
+
+def can_view_mission_letter(user, session, project: Project) -> bool:
+    """A selected project's mission letter: the session's readers, the project's team and its mentor."""
+    if not (user and user.is_authenticated):
+        return False
+    return can_view_session(user, session) or project.has_member(user) or project.mentor_id == user.id

@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from incubator import create_app
 from incubator.extensions import db
+from incubator.jury import operations as jury
 from incubator.markdown import render_markdown
 from incubator.models import ProjectCoach
 from incubator.workflows import fire
 from tests.conftest import PASSWORD, csrf_token, extract_csrf
+from tests.jury_helpers import Day, build_day
 
 # --- an HTML audit: what would run in a browser -------------------------------------------------------
 
@@ -275,9 +277,14 @@ POST_RULES = _post_rules()
 
 
 class World:
-    """A call, a draft with two teammates, coaches, staff: enough for every form to succeed."""
+    """A call, a draft with two teammates, coaches, staff: enough for every form to succeed.
+
+    The jury's forms need a pitch session besides: built on the first jury form asked for, so the
+    other cases do not pay for it."""
 
     def __init__(self, make_user, make_call, make_project):
+        self._factories = (make_user, make_call, make_project)
+        self._day: Day | None = None
         self.call = make_call()
         self.agent, self.teammate, self.newcomer = make_user("agent"), make_user("agent"), make_user("agent")
         self.staff = make_user("staff")
@@ -287,8 +294,67 @@ class World:
         self.project.coaches.append(ProjectCoach(user=self.coach))
         db.session.commit()
 
+    @property
+    def day(self) -> Day:
+        """A pitch session on two shortlisted projects, the first already selected by the chair.
+
+        Its jury: the chair, a present member, an absent member. Besides: an elected official free
+        to sit or mentor, and an agent of another service, the pool of a draw. No score yet.
+        """
+        if self._day is None:
+            make_user, make_call, make_project = self._factories
+            day = build_day(make_user, make_call, make_project)
+            jury.mark_absent(day.jurors[2], "Excusée")
+            jury.decide(day.session, day.projects[0], day.chair.user, "select", "Un vrai besoin.",
+                        override_reason="Le jury a entendu le projet.")
+            db.session.commit()
+            self.elected = make_user("jury", name="Élue libre")
+            self.pool_agent = make_user("agent", service="Service tiré")
+            self._day = day
+        return self._day
+
+    def jury_form(self, endpoint: str):
+        day = self.day
+        staff, chair, member, absentee = day.staff, day.chair, day.jurors[1], day.jurors[2]
+        selected, undecided = day.projects
+        s = {"session_id": day.session.id}
+        starts = day.session.starts_at + timedelta(days=7)
+        session_fields = {"title": "Jury de rattrapage", "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+                          "minutes_per_pitch": "20", "place": "Salle 12",
+                          "coaching_at": (starts - timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),
+                          "coaching_place": "Salle 204", "share_scores": "y"}
+        return {
+            "jury.new_session": (staff, {"call_id": day.call.id},
+                                 {**session_fields, "projects": [str(undecided.id)]}),
+            "jury.edit": (staff, s, session_fields),
+            "jury.running_order": (staff, s, {f"position-{selected.id}": "2", f"position-{undecided.id}": "1"}),
+            "jury.appoint": (staff, s, {"user": str(self.elected.id), "chair": "y"}),
+            "jury.draw": (staff, s, {"size": "1", "seed": "graine-csrf"}),
+            "jury.absent": (staff, {**s, "juror_id": member.id}, {f"j{member.id}-note": "Empêché"}),
+            "jury.present": (staff, {**s, "juror_id": absentee.id}, {}),
+            "jury.replace": (staff, {**s, "juror_id": absentee.id}, {f"j{absentee.id}-user": str(self.elected.id)}),
+            "jury.chair": (staff, {**s, "juror_id": member.id}, {}),
+            "jury.score": (member.user, {**s, "project_id": undecided.id},
+                           {**{f"criterion-{c.id}": "4" for c in day.criteria}, "comment": "Solide.",
+                            "action": "submit"}),
+            "jury.conflict": (member.user, {**s, "project_id": undecided.id}, {"reason": "Mon ancien service."}),
+            "jury.deliberation": (chair.user, s, {"notes": "Le jury salue les pitchs."}),
+            "jury.decision": (chair.user, {**s, "project_id": undecided.id},
+                              {f"p{undecided.id}-event": "ask_rework", f"p{undecided.id}-rationale": "Préciser.",
+                               f"p{undecided.id}-override_reason": "Un juré a dû partir."}),
+            "jury.close": (staff, s, {}),
+            "jury.criteria": (staff, {"call_id": day.call.id},
+                              {"criteria-0-name": "Pertinence", "criteria-0-description": "Un vrai besoin ?",
+                               "criteria-0-weight": "2", "criteria-0-scale_min": "1", "criteria-0-scale_max": "5"}),
+            "jury.assign_mentor": (staff, {**s, "project_id": selected.id}, {"mentor": str(self.elected.id)}),
+            "jury.mission_letter_template": (staff, {"programme_id": day.call.programme_id},
+                                             {"template": "Bonjour ${mentor_name}", "save": "1"}),
+        }.get(endpoint)
+
     def form(self, endpoint: str):
         """(who posts, URL arguments, form data) for a request that succeeds with a valid token."""
+        if endpoint.startswith("jury."):
+            return self.jury_form(endpoint)
         opens = datetime.now(UTC) + timedelta(days=5)
         dates = {"opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
                  "closes_at": (opens + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")}
@@ -340,7 +406,10 @@ def test_the_forms_are_all_known():
     """A new form route needs its line in World.form, so the CSRF test posts a valid form to it."""
     known = {"auth.login", "auth.logout", "auth.language", "calls.new", "calls.edit", "calls.propose",
              "projects.fire_event", "projects.edit", "projects.add_teammate", "projects.remove_teammate",
-             "projects.add_coach", "projects.remove_coach", "admin.new_user", "admin.edit_user"}
+             "projects.add_coach", "projects.remove_coach", "admin.new_user", "admin.edit_user",
+             "jury.new_session", "jury.edit", "jury.running_order", "jury.appoint", "jury.draw", "jury.absent",
+             "jury.present", "jury.replace", "jury.chair", "jury.score", "jury.conflict", "jury.deliberation",
+             "jury.decision", "jury.close", "jury.criteria", "jury.assign_mentor", "jury.mission_letter_template"}
     assert {endpoint for endpoint, _rule in POST_RULES} == known
     assert len(POST_RULES) >= 12
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 from ..errors import DomainError, InvalidData
 from ..extensions import db
 from ..forms import apply_errors
+from ..jury.models import PitchSession
 from ..models import Call, Project, ProjectMember
-from ..policy import can_manage_calls, can_propose, visible_projects
+from ..policy import can_manage_calls, can_manage_sessions, can_propose, visible_projects
 from ..projects.forms import project_form_class
 from ..projects.operations import create_project, split_emails
 from ..templating import locale_code
@@ -53,6 +54,7 @@ def new():
     if request.method == "GET":
         from .operations import default_questionnaire
 
+        form.workflow.data = "pau"  # the reference programme, whatever order the definitions load in
         form.questionnaire.data = questionnaire_text(default_questionnaire())
     if form.validate_on_submit():
         try:
@@ -135,11 +137,16 @@ def show(call_id: int):
             .where(Project.call_id == call.id, ProjectMember.user_id == current_user.id)
             .order_by(Project.created_at)
         ).all()
+    sessions = []
+    if can_manage_sessions(current_user):
+        sessions = db.session.scalars(
+            select(PitchSession).where(PitchSession.call_id == call.id).order_by(PitchSession.starts_at)
+        ).all()
     return render_template(
         "calls/show.html", call=call, definition=definition, pagination=pagination, counts=counts,
-        state=state, q=q, sort=sort, my_projects=my_projects,
+        state=state, q=q, sort=sort, my_projects=my_projects, sessions=sessions,
         can_manage=can_manage_calls(current_user), can_propose=can_propose(current_user, call),
-        status=call.status(),
+        can_manage_sessions=can_manage_sessions(current_user), status=call.status(),
     )
 
 

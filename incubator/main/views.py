@@ -1,12 +1,16 @@
 """Home: what each person has to do now; `/healthz` for the load balancer."""
 
+from datetime import datetime, time
+
 from flask import jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..clock import utcnow
 from ..extensions import db
+from ..forms import local_zone
+from ..jury.models import Juror, PitchSession
 from ..models import Call, Project, ProjectCoach, ProjectMember
 from ..policy import awaiting_decision_clause, can_manage_calls, visible_projects
 from . import bp
@@ -52,7 +56,20 @@ def index():
             .options(selectinload(Project.call))
             .order_by(Project.title)
         ).all()
+    # Sessions where the user sits that are not over: not closed, or held today or later.
+    start_of_today = datetime.combine(now.astimezone(local_zone()).date(), time.min, local_zone())
+    sessions = db.session.scalars(
+        select(PitchSession)
+        .join(Juror, Juror.session_id == PitchSession.id)
+        .join(PitchSession.call)
+        .where(Juror.user_id == current_user.id,
+               or_(PitchSession.closed_at.is_(None), PitchSession.starts_at >= start_of_today))
+        .options(contains_eager(PitchSession.call))
+        .order_by(PitchSession.starts_at)
+        .limit(20)
+    ).all()
     return render_template(
         "main/index.html", open_calls=open_calls, mine=mine, awaiting=awaiting, coached=coached,
+        jury_sessions=sessions,
         can_manage_calls=can_manage_calls(current_user),
     )

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ..errors import DomainError, InvalidData
 from ..extensions import db
 from ..forms import apply_errors
+from ..jury.letters import is_selection
+from ..jury.models import Criterion, Juror, PitchSession, PitchSlot, Score, ScoreSheet
 from ..models import Call, Project, ProjectCoach, ProjectEvent, ProjectMember, User, UserRole
-from ..policy import can_assign_coaches, can_edit_project, can_view_project, visible_projects
+from ..policy import (
+    can_assign_coaches,
+    can_edit_project,
+    can_view_mission_letter,
+    can_view_project,
+    can_view_session,
+    visible_projects,
+)
 from ..templating import locale_code
 from ..workflows import (
     Context,
@@ -45,6 +56,7 @@ def load_project(project_id: int) -> Project:
             selectinload(Project.members).selectinload(ProjectMember.user),
             selectinload(Project.coaches).selectinload(ProjectCoach.user),
             selectinload(Project.history).selectinload(ProjectEvent.actor),
+            selectinload(Project.mentor),
         )
     )
     if project is None or not can_view_project(current_user, project):
@@ -78,6 +90,47 @@ def _coach_choices(project: Project) -> list[tuple[int, str]]:
     return [(u.id, u.display_name) for u in coaches if u.id not in assigned]
 
 
+def _pitches(project: Project) -> list[dict]:
+    """The sessions where the project pitches or pitched: when, the jury's decision and, once the
+    deliberation is closed and the session shares them, the criterion averages (three queries at most)."""
+    earlier = aliased(PitchSlot)
+    rank = (select(func.count()).select_from(earlier)
+            .where(earlier.session_id == PitchSlot.session_id, earlier.position < PitchSlot.position)
+            .correlate(PitchSlot).scalar_subquery())
+    rows = db.session.execute(
+        select(PitchSlot, rank).join(PitchSlot.session)
+        .options(contains_eager(PitchSlot.session).selectinload(PitchSession.jurors))
+        .where(PitchSlot.project_id == project.id).order_by(PitchSession.starts_at)
+    ).all()
+    if not rows:
+        return []
+    shared = [slot.session_id for slot, _n in rows if slot.session.share_scores and slot.session.is_closed]
+    means: dict[int, list] = {}
+    if shared:
+        for session_id, name, scale_max, mean in db.session.execute(
+            select(Juror.session_id, Criterion.name, Criterion.scale_max, func.avg(Score.value))
+            .select_from(Score).join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
+            .join(Juror, Juror.id == ScoreSheet.juror_id).join(Criterion, Criterion.id == Score.criterion_id)
+            .where(ScoreSheet.project_id == project.id, Juror.session_id.in_(shared),
+                   ScoreSheet.submitted_at.is_not(None), Juror.absent.is_(False))
+            .group_by(Juror.session_id, Criterion.id, Criterion.name, Criterion.scale_max, Criterion.position)
+            .order_by(Criterion.position, Criterion.id)
+        ):
+            means.setdefault(session_id, []).append({"name": name, "scale_max": scale_max, "mean": float(mean)})
+    letters = "jury.mission_letter" in current_app.view_functions
+    pitches = []
+    for slot, before in rows:
+        session = slot.session
+        pitches.append({
+            "slot": slot, "session": session,
+            "pitch_at": session.starts_at + timedelta(minutes=before * session.minutes_per_pitch),
+            "means": means.get(session.id, []),
+            "letter": letters and is_selection(slot) and can_view_mission_letter(current_user, session, project),
+            "session_link": can_view_session(current_user, session),
+        })
+    return pitches
+
+
 def _render_project(project: Project, *, status: int = 200, event_form: EventForm | None = None,
                     failed_event: str | None = None, member_form: AddMemberForm | None = None,
                     coach_form: AssignCoachForm | None = None):
@@ -102,6 +155,7 @@ def _render_project(project: Project, *, status: int = 200, event_form: EventFor
         can_edit=editable,
         can_assign_coaches=can_assign_coaches(current_user),
         history=list(reversed(project.history)),
+        pitches=_pitches(project),
     ), status
 
 
