@@ -53,3 +53,5 @@ clean:
 bench: install translations
 	$(BIN)/python benchmarks/bench_workflow.py
 	$(BIN)/python benchmarks/bench_workflow.py --db postgresql
+	$(BIN)/python benchmarks/bench_jury.py
+	$(BIN)/python benchmarks/bench_jury.py --db postgresql

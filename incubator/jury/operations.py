@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -443,14 +444,24 @@ def scoreboard(session: PitchSession, viewer) -> tuple[list[BoardRow], list[Crit
         .group_by(ScoreSheet.project_id, Score.criterion_id)
     ).all()
     scale = max((c.scale_max - c.scale_min for c in criteria), default=4)
+    # Grouped by project once, so building the rows stays linear in the number of sheets.
+    values_by_project: dict[int, list[float]] = defaultdict(list)
+    for pid, _jid, w in weighted:
+        values_by_project[pid].append(float(w))
+    means_by_project: dict[int, dict[int, float]] = defaultdict(dict)
+    for pid, cid, avg in per_criterion:
+        means_by_project[pid][cid] = float(avg)
+    conflicts_by_project: dict[int, list[Conflict]] = defaultdict(list)
+    for c in conflicts:
+        conflicts_by_project[c.project_id].append(c)
     rows = []
     for slot in session.slots:
         row = BoardRow(slot=slot)
-        row.recusals = [c for c in conflicts if c.project_id == slot.project_id]
+        row.recusals = conflicts_by_project[slot.project_id]
         expected = [j for j in present if (j.id, slot.project_id) not in recused]
         row.expected = len(expected)
         row.missing = [j for j in expected if (j.id, slot.project_id) not in submitted]
-        values = [float(w) for pid, _jid, w in weighted if pid == slot.project_id]
+        values = values_by_project[slot.project_id]
         row.sheets = len(values)
         row.visible = may_see_scores(session, viewer, slot.project_id, submitted)
         if values and row.visible:
@@ -458,7 +469,7 @@ def scoreboard(session: PitchSession, viewer) -> tuple[list[BoardRow], list[Crit
             row.spread = max(values) - min(values)
             row.stdev = statistics.pstdev(values) if len(values) > 1 else 0.0
             row.disagreement = len(values) > 1 and row.spread >= DISAGREEMENT_SHARE * scale
-            row.criterion_means = {cid: float(avg) for pid, cid, avg in per_criterion if pid == slot.project_id}
+            row.criterion_means = means_by_project[slot.project_id]
         rows.append(row)
     # Competition ranking: equal means share a rank (1, 1, 3); rounding absorbs float noise.
     ranked = sorted((r for r in rows if r.mean is not None), key=lambda r: -r.mean)
