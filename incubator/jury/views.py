@@ -112,6 +112,12 @@ def may_deliberate(session: PitchSession) -> bool:
     return can_manage_sessions(current_user) or is_chair(current_user, session)
 
 
+def refusal(exc: DomainError) -> list[str]:
+    """Undo what the refused operation flushed; its messages, by field or whole."""
+    db.session.rollback()
+    return list(exc.fields.values()) if isinstance(exc, InvalidData) else [exc.message]
+
+
 def manage_or_403() -> None:
     if not can_manage_sessions(current_user):
         abort(403)
@@ -330,14 +336,9 @@ def appoint(session_id: int):
         user = db.session.get(User, form.user.data)
         try:
             appoint_juror(session, user, chair=form.chair.data)
-        except InvalidData as exc:
-            db.session.rollback()
-            session = load_session(session_id)
-            form.user.errors = [*form.user.errors, *exc.fields.values()]
         except DomainError as exc:
-            db.session.rollback()
+            form.user.errors = [*form.user.errors, *refusal(exc)]
             session = load_session(session_id)
-            form.user.errors = [*form.user.errors, exc.message]
         else:
             db.session.commit()
             flash(_("%(name)s sits on the jury.", name=user.display_name), "success")
@@ -429,14 +430,9 @@ def replace(session_id: int, juror_id: int):
         user = db.session.get(User, form.user.data) if form.user.data else None
         try:
             replacement = replace_juror(juror, current_user, user=user)
-        except InvalidData as exc:
-            db.session.rollback()
-            session = load_session(session_id)
-            form.user.errors = [*form.user.errors, *exc.fields.values()]
         except DomainError as exc:
-            db.session.rollback()
+            form.user.errors = [*form.user.errors, *refusal(exc)]
             session = load_session(session_id)
-            form.user.errors = [*form.user.errors, exc.message]
         else:
             db.session.commit()
             flash(_("%(new)s replaces %(old)s.", new=replacement.user.display_name, old=juror.user.display_name),
@@ -751,7 +747,7 @@ def decision(session_id: int, project_id: int):
             error = exc.message
         else:
             db.session.commit()
-            flash(_("The decision on “%(title)s” is recorded and the team is informed.",
+            flash(_("The decision on “%(title)s” is recorded; the team reads it on its project page.",
                     title=slot.project.title), "success")
             return redirect(url_for("jury.deliberation", session_id=session_id) + f"#project-{project_id}")
         session = load_session(session_id)
