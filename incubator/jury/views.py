@@ -129,6 +129,15 @@ def closed_redirect(session: PitchSession, endpoint: str = "jury.show"):
     return redirect(url_for(endpoint, session_id=session.id))
 
 
+def session_to_manage(session_id: int) -> PitchSession:
+    """A session the programme team changes: 404 if unknown, 403 for others, back to its page if closed."""
+    session = load_session(session_id)
+    manage_or_403()
+    if session.is_closed:
+        abort(closed_redirect(session))
+    return session
+
+
 def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
@@ -272,10 +281,7 @@ def show(session_id: int):
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(session_id: int):
-    session = load_session(session_id)
-    manage_or_403()
-    if session.is_closed:
-        return closed_redirect(session)
+    session = session_to_manage(session_id)
     form = SessionForm(obj=session)
     if form.validate_on_submit():
         try:
@@ -297,10 +303,7 @@ def edit(session_id: int):
 @bp.route("/<int:session_id>/order", methods=["POST"])
 @login_required
 def running_order(session_id: int):
-    session = load_session(session_id)
-    manage_or_403()
-    if session.is_closed:
-        return closed_redirect(session)
+    session = session_to_manage(session_id)
     form = _running_order_form(session, request.form)
     if form.validate_on_submit():
         removed = set(form.remove.data or [])
@@ -326,10 +329,7 @@ def running_order(session_id: int):
 @bp.route("/<int:session_id>/jurors", methods=["POST"])
 @login_required
 def appoint(session_id: int):
-    session = load_session(session_id)
-    manage_or_403()
-    if session.is_closed:
-        return closed_redirect(session)
+    session = session_to_manage(session_id)
     form = AppointJurorForm()
     form.user.choices = [(u.id, u.display_name) for u in _jury_members({j.user_id for j in session.jurors})]
     if form.validate_on_submit():
@@ -349,10 +349,7 @@ def appoint(session_id: int):
 @bp.route("/<int:session_id>/draws", methods=["POST"])
 @login_required
 def draw(session_id: int):
-    session = load_session(session_id)
-    manage_or_403()
-    if session.is_closed:
-        return closed_redirect(session)
+    session = session_to_manage(session_id)
     form = DrawForm()
     if form.validate_on_submit():
         try:
@@ -376,10 +373,7 @@ def draw(session_id: int):
 @bp.route("/<int:session_id>/jurors/<int:juror_id>/absent", methods=["POST"])
 @login_required
 def absent(session_id: int, juror_id: int):
-    session = load_session(session_id)
-    manage_or_403()
-    if session.is_closed:
-        return closed_redirect(session)
+    session = session_to_manage(session_id)
     juror = juror_or_404(session, juror_id)
     form = AbsentForm(prefix=f"j{juror.id}")
     if form.validate_on_submit():
@@ -398,10 +392,7 @@ def absent(session_id: int, juror_id: int):
 @bp.route("/<int:session_id>/jurors/<int:juror_id>/present", methods=["POST"])
 @login_required
 def present(session_id: int, juror_id: int):
-    session = load_session(session_id)
-    manage_or_403()
-    if session.is_closed:
-        return closed_redirect(session)
+    session = session_to_manage(session_id)
     juror = juror_or_404(session, juror_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -419,10 +410,7 @@ def present(session_id: int, juror_id: int):
 @bp.route("/<int:session_id>/jurors/<int:juror_id>/replace", methods=["POST"])
 @login_required
 def replace(session_id: int, juror_id: int):
-    session = load_session(session_id)
-    manage_or_403()
-    if session.is_closed:
-        return closed_redirect(session)
+    session = session_to_manage(session_id)
     juror = juror_or_404(session, juror_id)
     form = ReplaceForm(prefix=f"j{juror.id}")
     _set_replace_choices(form, juror, _jury_members({j.user_id for j in session.jurors}))
