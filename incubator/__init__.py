@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "incubator.sqlite"
         )
+    if not app.config["UPLOAD_FOLDER"]:
+        app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -50,20 +52,32 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .calls import bp as calls_bp
     from .cli import register_commands
     from .errors import register_error_handlers
+    from .incubation import bp as incubation_bp
+    from .incubation import models as incubation_models  # noqa: F401
+    from .incubation.reviews import record_review
     from .jury import bp as jury_bp
     from .jury import models as jury_models  # noqa: F401
     from .main import bp as main_bp
+    from .notifications import bp as notifications_bp
+    from .notifications import models as notification_models  # noqa: F401
+    from .notifications.hooks import on_fire
     from .projects import bp as projects_bp
     from .templating import register_template_helpers
     from .workflows import registry
+    from .workflows.engine import AFTER_FIRE
 
     registry.load_all()
+    for hook in (record_review, on_fire):  # once, however many apps are created
+        if hook not in AFTER_FIRE:
+            AFTER_FIRE.append(hook)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(jury_bp)
+    app.register_blueprint(incubation_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     register_error_handlers(app)

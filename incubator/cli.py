@@ -14,6 +14,8 @@ from .models import ROLES
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
+    app.cli.add_command(tick_command)
+    app.cli.add_command(scheduler_command)
 
 
 @click.group(help="Manage user accounts.")
@@ -71,6 +73,85 @@ def demo_command(quiet):
         click.echo(f"\nDemo accounts (password: {DEMO_PASSWORD}):")
         for role, email in summary.accounts:
             click.echo(f"  {role:<7} {email}")
+
+
+class Instant(click.ParamType):
+    """An ISO-8601 instant; without an offset it is taken in Paris time."""
+
+    name = "ISO-8601"
+
+    def convert(self, value, param, ctx):
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO-8601 date and time (e.g. 2026-11-23T09:00+01:00)", param, ctx)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+        return moment
+
+
+@click.command("tick", help="Process every timer due at that instant (default: now): reminders, "
+               "deadlines, reviews due, e-mails waiting. A second run at the same instant does nothing.")
+@click.option("--at", "at", type=Instant(), default=None, help="The instant to process (ISO-8601).")
+@click.option("--verbose", "-v", is_flag=True, help="List each timer processed.")
+@with_appcontext
+def tick_command(at, verbose):
+    from .notifications.timers import tick
+
+    report = tick(at)
+    click.echo(report.describe())
+    if verbose:
+        for line in report.outcomes:
+            click.echo(f"  {line}")
+    if report.errors:
+        sys.exit(1)
+
+
+@click.command("scheduler", help="Run `tick` every minute (Europe/Paris) until stopped. Several may "
+               "run at once: each timer is processed once.")
+@click.option("--interval", type=click.IntRange(1, 3600), default=None,
+              help="Seconds between two ticks (default: SCHEDULER_INTERVAL, 60).")
+@with_appcontext
+def scheduler_command(interval):
+    import logging
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from flask import current_app
+
+    from .extensions import db
+    from .notifications.timers import tick
+
+    app = current_app._get_current_object()
+    interval = interval or app.config["SCHEDULER_INTERVAL"]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logger = logging.getLogger("incubator.scheduler")
+
+    def run_tick():
+        with app.app_context():
+            try:
+                logger.info(tick().describe())
+            except Exception:  # keep the scheduler alive; the next tick catches up
+                db.session.rollback()
+                logger.exception("tick failed")
+            finally:
+                db.session.remove()
+
+    paris = ZoneInfo("Europe/Paris")
+    scheduler = BlockingScheduler(timezone=paris)
+    scheduler.add_job(run_tick, "interval", seconds=interval, next_run_time=datetime.now(paris),
+                      max_instances=1, coalesce=True, misfire_grace_time=None, id="tick")
+    click.echo(f"scheduler: a tick every {interval} s (Europe/Paris); Ctrl-C stops it")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
 
 
 def main() -> None:

@@ -20,7 +20,18 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PER_PAGE = 20
     API_MAX_PER_PAGE = 100
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # a whole request, several evidence files included
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # one evidence file
+    UPLOAD_FOLDER = None  # default: instance/uploads (outside static/, served only after a permission check)
+    PUBLIC_URL = "http://127.0.0.1:5000"  # the address links in e-mails point to
+    MAIL_SERVER = None  # no SMTP server: notifications stay in the app's inbox
+    MAIL_PORT = 25
+    MAIL_SECURITY = "none"  # none, starttls or ssl
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "Incubateur <no-reply@incubateur.localhost>"
+    MAIL_TIMEOUT = 30
+    SCHEDULER_INTERVAL = 60  # seconds between two ticks of `incubator scheduler`
 
 
 def from_environment() -> dict:
@@ -33,6 +44,13 @@ def from_environment() -> dict:
     if os.environ.get("SESSION_COOKIE_SECURE"):
         settings["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"].strip().lower() not in (
             "0", "false", "no", "off", "")
+    for name in ("PUBLIC_URL", "MAIL_SERVER", "MAIL_SECURITY", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM",
+                 "UPLOAD_FOLDER"):
+        if os.environ.get(name):
+            settings[name] = os.environ[name]
+    for name in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "SCHEDULER_INTERVAL"):
+        if os.environ.get(name):
+            settings[name] = int(os.environ[name])
     return settings
 
 

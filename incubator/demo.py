@@ -1142,8 +1142,17 @@ def _load(people: dict[str, User], now: datetime) -> None:
     db.session.flush()
 
 
+# Who carries each real project on after its outcome.
+TAKEN_OVER_BY = {
+    "Pau Partage": "Pôle Seniors du CCAS de la Ville de Pau",
+    "Poubelle Battle": "Direction Propreté et Déchets de l'agglomération, avec d'autres collectivités",
+    "Simone & Co": "Association Simone & Co, fondée par la porteuse du projet",
+}
+
+
 def _fire(project: Project, event: str, actor: User, comment: str, at: datetime, coaches: list[User]) -> None:
-    fire(project, event, actor, comment, at=at)
+    fire(project, event, actor, comment, at=at, taken_over_by=TAKEN_OVER_BY.get(project.title, "")
+         if get_definition(project.workflow).events[event].takeover else "")
     if event == "start":
         for coach in coaches:
             assign_coach(project, coach).assigned_at = at

@@ -26,6 +26,8 @@ from .clock import utcnow
 from .extensions import db
 
 ROLES = ("agent", "coach", "staff", "jury", "admin")
+# Pau: one day a week per agent in pre-incubation; startup mode is settled case by case.
+DEFAULT_TIME_BUDGET = {"pre_incubation": 1.0}
 
 
 class UTCDateTime(TypeDecorator):
@@ -59,6 +61,9 @@ class User(UserMixin, db.Model):
     service: Mapped[str] = mapped_column(String(200), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
     is_active_account: Mapped[bool] = mapped_column("active", Boolean, default=True)
+    # How notifications reach the user by e-mail: immediate, weekly digest, none.
+    email_frequency: Mapped[str] = mapped_column(String(12), default="immediate")
+    locale: Mapped[str] = mapped_column(String(5), default="fr")  # language of e-mails
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -138,6 +143,8 @@ class Programme(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Markdown with ${placeholders}; empty means the default letter (incubator/jury/letters.py).
     mission_letter_template: Mapped[str] = mapped_column(Text, default="")
+    # Days a week each team member gives the project, per phase: {"pre_incubation": 1.0}.
+    time_budget: Mapped[dict[str, float]] = mapped_column(JSON, default=lambda: dict(DEFAULT_TIME_BUDGET))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -192,6 +199,8 @@ class Project(db.Model):
     review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who carries the project on after its outcome: the service, the association...
+    taken_over_by: Mapped[str] = mapped_column(String(200), default="")
     # A senior manager who sponsors a selected project (Nantes: a deputy director general).
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -106,3 +106,24 @@ def can_view_mission_letter(user, session, project: Project) -> bool:
     if not (user and user.is_authenticated):
         return False
     return can_view_session(user, session) or project.has_member(user) or project.mentor_id == user.id
+
+
+def can_contribute(user, project: Project) -> bool:
+    """The incubation ledger (logs, iterations, evidence, indicators): the team, its coaches and the
+    programme team write it while the project is in incubation; everyone who sees the project reads it."""
+    if not (user and user.is_authenticated):
+        return False
+    from .incubation.operations import is_incubating
+
+    return is_incubating(project) and (
+        user.has_role("staff", "admin") or project.has_member(user) or project.is_coached_by(user))
+
+
+def can_view_coaching(user, coach: User) -> bool:
+    """A coach's page (their projects and missing weeks): the coach, and the programme team."""
+    return bool(user and user.is_authenticated and (user.id == coach.id or user.has_role("staff", "admin")))
+
+
+def can_manage_programme(user) -> bool:
+    """Programme settings (the time budget): the programme team."""
+    return is_staff(user)

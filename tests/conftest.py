@@ -68,13 +68,15 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def _app(_schema):
+def _app(_schema, tmp_path_factory):
     """One application for the session: its engine keeps its compiled-statement cache warm."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": _schema,
         "SERVER_NAME": "incubator.test",
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        "PUBLIC_URL": "http://incubator.test",
     })
     app.test_client_class = FreshContextClient
     yield app

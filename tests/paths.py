@@ -54,4 +54,5 @@ def path_to(project, state: str, team_member: User, at: datetime | None = None) 
     for name in event_path(project.workflow, project.state, state):
         event = definition.events[name]
         comment = "Motif de test" if event.comment_required else ""
-        fire(project, name, actor_for(event, project, team_member), comment, at=at)
+        fire(project, name, actor_for(event, project, team_member), comment, at=at,
+             taken_over_by="Service de test" if event.takeover else "")

@@ -43,7 +43,7 @@ class Event:
     name: str
     labels: dict[str, str]
     source: tuple[str, ...]
-    dest: str | None  # None for an event that returns to the state `hold` left
+    dest: str | None  # None for an event that returns to the state `hold` left, or stays
     roles: frozenset[str]
     conditions: tuple[str, ...] = ()
     comment_required: bool = False
@@ -52,6 +52,9 @@ class Event:
     starts_phase: str | None = None
     submission: bool = False  # the first time it fires is the project's submission date
     jury_decision: bool = False  # a decision the jury takes at a pitch session
+    stay: bool = False  # the project stays in the state it is in (a review that continues the phase)
+    review: bool = False  # a phase review's decision: recorded as a review with its evidence
+    takeover: bool = False  # an outcome that must say who takes the project over
     tone: str = "primary"  # how the action button looks: primary, secondary, danger
 
     def label(self, locale: str) -> str:
@@ -93,6 +96,13 @@ class Definition:
     def states_visible_to(self, role: str) -> list[str]:
         return [s.name for s in self.states.values() if role in s.visible_to]
 
+    def review_events(self) -> list[Event]:
+        return [e for e in self.events.values() if e.review]
+
+    def phase_states(self) -> list[str]:
+        """States in which a phase clock runs (weekly logs, reviews)."""
+        return [s.name for s in self.states.values() if s.phase]
+
     def editable_states(self) -> list[str]:
         return [s.name for s in self.states.values() if s.editable]
 
@@ -110,6 +120,9 @@ class Definition:
                     "source": list(e.source),
                     "dest": e.dest,
                     "returns_to_previous": e.release,
+                    "stays": e.stay,
+                    "review": e.review,
+                    "takeover_required": e.takeover,
                     "roles": sorted(e.roles),
                     "conditions": list(e.conditions),
                     "comment_required": e.comment_required,
@@ -201,7 +214,8 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
         if ename in events:
             fail(entry, "declared twice")
         _only_keys(raw, {"name", "label", "source", "dest", "roles", "conditions", "comment_required",
-                         "hold", "release", "starts_phase", "submission", "jury_decision", "tone"},
+                         "hold", "release", "starts_phase", "submission", "jury_decision", "tone",
+                         "stay", "review", "takeover"},
                    lambda m, e=entry: fail(e, m))
         source = raw.get("source")
         if isinstance(source, str):
@@ -215,10 +229,13 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
             if states[s].final:
                 fail(entry, f"leaves the final state {s!r}")
         release = bool(raw.get("release", False))
+        stay = bool(raw.get("stay", False))
         dest = raw.get("dest")
-        if release:
+        if release and stay:
+            fail(entry, "'release' and 'stay' exclude each other")
+        if release or stay:
             if dest is not None:
-                fail(entry, "an event with 'release' returns to the held state and takes no 'dest'")
+                fail(entry, "an event with 'release' or 'stay' takes no 'dest'")
         elif not isinstance(dest, str) or dest not in states:
             fail(entry, f"unknown destination state {dest!r}")
         roles = frozenset(_strings(raw, "roles", lambda m, e=entry: fail(e, m)))
@@ -250,6 +267,9 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
             submission=bool(raw.get("submission", False)),
             jury_decision=bool(raw.get("jury_decision", False)),
             tone=tone,
+            stay=stay,
+            review=bool(raw.get("review", False)),
+            takeover=bool(raw.get("takeover", False)),
         )
 
     holds = [e for e in events.values() if e.hold]
@@ -272,6 +292,8 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
                 continue
             if e.release:
                 targets = {s for h in holds if h.dest == current for s in h.source}
+            elif e.stay:
+                targets = set()
             else:
                 targets = {e.dest}
             for t in targets - seen:

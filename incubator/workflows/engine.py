@@ -86,11 +86,13 @@ class _Operation:
 
 
 def fire(project: Project, event_name: str, actor: User | None, comment: str = "",
-         *, at: datetime | None = None, extra_roles: frozenset[str] = frozenset()) -> ProjectEvent:
+         *, at: datetime | None = None, extra_roles: frozenset[str] = frozenset(),
+         taken_over_by: str = "") -> ProjectEvent:
     """Fire `event_name` on `project` as `actor`; returns the history row written.
 
     `extra_roles` are roles the actor holds for this one action (a drawn agent sitting on a
-    jury acts as `jury`); the caller vouches for them.
+    jury acts as `jury`); the caller vouches for them. `taken_over_by` names who carries the
+    project on, for the outcomes that require it.
     """
     from ..models import ProjectEvent
 
@@ -116,9 +118,18 @@ def fire(project: Project, event_name: str, actor: User | None, comment: str = "
         )
     if event.comment_required and not comment:
         raise GuardFailed(_("A comment giving the reason is required."), condition="comment_required")
+    taken_over_by = (taken_over_by or "").strip()
+    if event.takeover and not taken_over_by:
+        raise GuardFailed(_("Say who takes the project over: the service that integrates it, the "
+                            "association or organisation that runs it."), condition="taken_over_by")
+    if len(taken_over_by) > 200:
+        raise GuardFailed(_("Who takes the project over: 200 characters at most."),
+                          condition="taken_over_by")
 
     source = project.state
-    dest = project.state_before_hold if event.release else event.dest
+    due_before = project.review_due_at
+    phase_before = project.phase
+    dest = project.state_before_hold if event.release else source if event.stay else event.dest
     if dest is None:
         raise InvalidTransition(_("This project has no state to return to."), event=event_name,
                                 state=source, allowed_events=allowed)
@@ -146,14 +157,23 @@ def fire(project: Project, event_name: str, actor: User | None, comment: str = "
         raise GuardFailed(operation.refusal or _("A condition is not met."),
                           condition=event.conditions[0] if event.conditions else None)
 
-    _apply_clock(project, definition, event, source, at)
+    _apply_clock(project, definition, event, source, dest, at)
     if event.submission and project.submitted_at is None:
         project.submitted_at = at
+    if event.takeover:
+        project.taken_over_by = taken_over_by
     entry = ProjectEvent(project=project, event=event.name, from_state=source, to_state=dest,
                          actor=actor, at=at, comment=comment)
     db.session.add(entry)
     db.session.flush()
+    for hook in AFTER_FIRE:
+        hook(project, definition, event, entry, due_before=due_before, phase_before=phase_before)
     return entry
+
+
+# Called after every fired event, in the same transaction: phase reviews and notifications
+# register here (incubator.incubation, incubator.notifications) so the engine knows neither.
+AFTER_FIRE: list = []
 
 
 def record_creation(project: Project, actor: User | None, *, at: datetime | None = None) -> ProjectEvent:
@@ -169,13 +189,18 @@ def record_creation(project: Project, actor: User | None, *, at: datetime | None
     return entry
 
 
-def _apply_clock(project: Project, definition: Definition, event: Event, source: str, at: datetime):
-    """Phase clocks: a phase start sets the review date; a hold stops it; a release shifts it."""
+def _apply_clock(project: Project, definition: Definition, event: Event, source: str, dest: str,
+                 at: datetime):
+    """Phase clocks: a phase start sets the review date; a review that continues sets the next
+    one a phase later; a hold stops the clock; a release shifts the date by the time on hold;
+    a final state has no review to come."""
     if event.starts_phase:
         phase = definition.phases[event.starts_phase]
         project.phase = phase.name
         project.phase_started_at = at
         project.review_due_at = at + relativedelta(months=phase.months)
+    if event.stay and event.review and project.phase in definition.phases:
+        project.review_due_at = at + relativedelta(months=definition.phases[project.phase].months)
     if event.hold:
         project.state_before_hold = source
         project.clock_stopped_at = at
@@ -183,6 +208,9 @@ def _apply_clock(project: Project, definition: Definition, event: Event, source:
         if project.clock_stopped_at is not None and project.review_due_at is not None:
             project.review_due_at += at - project.clock_stopped_at
         project.state_before_hold = None
+        project.clock_stopped_at = None
+    if definition.states[dest].final:
+        project.review_due_at = None
         project.clock_stopped_at = None
 
 

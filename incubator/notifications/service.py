@@ -1,0 +1,50 @@
+"""Writing notifications: once per user and key, whoever asks and however often."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import User
+from .models import Notification
+
+
+def mail_enabled() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def email_state_for(user: User) -> str:
+    if not mail_enabled() or not user.is_active_account or user.email_frequency == "none":
+        return "off"
+    return "digest" if user.email_frequency == "digest" else "pending"
+
+
+def notify(users: Iterable[User], kind: str, key: str, *, params: dict, link: str = "",
+           project_id: int | None = None, call_id: int | None = None,
+           at: datetime | None = None, email_state: str | None = None, read: bool = False) -> int:
+    """Write one notification per user unless that user already has one with this key; returns
+    how many were written. Safe against a second process doing the same at the same moment."""
+    at = at or utcnow()
+    rows = []
+    seen = set()
+    for user in users:
+        if user is None or user.id in seen or not user.is_active_account:
+            continue
+        seen.add(user.id)
+        rows.append({"user_id": user.id, "key": key[:200], "kind": kind, "params": params, "link": link,
+                     "project_id": project_id, "call_id": call_id, "created_at": at,
+                     "email_state": email_state_for(user) if email_state is None or not mail_enabled()
+                     else email_state,
+                     "email_attempts": 0, "read_at": at if read else None})
+    if not rows:
+        return 0
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    result = db.session.execute(
+        insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["user_id", "key"])
+    )
+    return max(result.rowcount or 0, 0)
