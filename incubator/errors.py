@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 
 class DomainError(Exception):
@@ -64,6 +64,20 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(409, "conflict", message)
         return render_template("error.html", status=409, message=message), 409
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):
+        from .incubation.storage import human_size
+
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit:
+            message = _("What you sent is too large: %(max)s at most in one go. Nothing was saved; send "
+                        "fewer or smaller files.", max=human_size(int(limit)))
+        else:
+            message = _("What you sent is too large.")
+        if wants_json():
+            return json_error(413, "too_large", message, max_bytes=limit)
+        return render_template("error.html", status=413, message=message), 413
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -66,11 +66,19 @@ def active_periods(all_periods: list[Period]) -> list[Period]:
     return [p for p in all_periods if p.active]
 
 
+MIN_ACTIVE_IN_WEEK = timedelta(days=3)
+
+
 def week_was_expected(monday: date, active: list[Period]) -> bool:
-    """A weekly log is expected for a week in which the project was active at some moment."""
+    """A weekly log is expected for a week in which the project was active three days or more
+    (a project paused on a Monday morning, or started on a Friday, owes no log for that week)."""
     start = monday_at(monday, 0)
     end = monday_at(monday + timedelta(days=7), 0)
-    return any(p.overlaps(start, end) for p in active)
+    total = timedelta(0)
+    for p in active:
+        if p.overlaps(start, end):
+            total += min(p.end or end, end) - max(p.start, start)
+    return total >= MIN_ACTIVE_IN_WEEK
 
 
 def expected_weeks(active: list[Period], until: date) -> list[date]:

@@ -50,6 +50,8 @@ def project_form_class(call: Call, with_team: bool = False) -> type[ProposalForm
 class EventForm(FlaskForm):
     event = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
+    # Required by the engine for an outcome that someone takes over (integrate, scale, spin off).
+    taken_over_by = StringField(_l("Taken over by"), validators=[Optional(), Length(max=200)])
 
 
 class AddMemberForm(FlaskForm):

@@ -10,9 +10,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
+from ..clock import utcnow
 from ..errors import DomainError, InvalidData
 from ..extensions import db
 from ..forms import apply_errors
+from ..incubation.models import WeeklyLog
+from ..incubation.operations import is_incubating
+from ..incubation.periods import active_periods, expected_weeks, paris_date, periods
 from ..jury.letters import is_selection
 from ..jury.models import Criterion, Juror, PitchSession, PitchSlot, Score, ScoreSheet
 from ..models import Call, Project, ProjectCoach, ProjectEvent, ProjectMember, User, UserRole
@@ -66,8 +70,6 @@ def load_project(project_id: int) -> Project:
 
 def _actions(project: Project, definition) -> list[dict]:
     """The events this viewer may fire now, each with why it is not possible yet, if so."""
-    from ..clock import utcnow
-
     ctx = Context(project=project, actor=current_user, at=utcnow(), comment="")
     actions = []
     for event in permitted_events(definition, project.state, actor_roles(current_user, project)):
@@ -131,6 +133,25 @@ def _pitches(project: Project) -> list[dict]:
     return pitches
 
 
+def _incubation_box(project: Project, definition) -> dict | None:
+    """While the project is incubating: its next review and the weekly logs missing (one query)."""
+    if not is_incubating(project):
+        return None
+    now = utcnow()
+    today = paris_date(now)
+    written = set(db.session.scalars(select(WeeklyLog.week_start).where(WeeklyLog.project_id == project.id)))
+    # A week is missing once it is over, as in the review's evidence summary.
+    expected = [w for w in expected_weeks(active_periods(periods(project.history, definition)), today)
+                if (today - w).days >= 7]
+    due = project.review_due_at
+    return {
+        "due": due,
+        "stopped": project.clock_stopped_at,
+        "overdue": due is not None and project.clock_stopped_at is None and paris_date(due) < today,
+        "missing": sum(1 for w in expected if w not in written),
+    }
+
+
 def _render_project(project: Project, *, status: int = 200, event_form: EventForm | None = None,
                     failed_event: str | None = None, member_form: AddMemberForm | None = None,
                     coach_form: AssignCoachForm | None = None):
@@ -156,6 +177,7 @@ def _render_project(project: Project, *, status: int = 200, event_form: EventFor
         can_assign_coaches=can_assign_coaches(current_user),
         history=list(reversed(project.history)),
         pitches=_pitches(project),
+        incubation=_incubation_box(project, definition),
     ), status
 
 
@@ -194,11 +216,15 @@ def fire_event(project_id: int):
     if not form.validate_on_submit():
         return _render_project(project, status=400, event_form=form, failed_event=form.event.data)
     try:
-        entry = fire(project, form.event.data, current_user, form.comment.data)
+        entry = fire(project, form.event.data, current_user, form.comment.data,
+                     taken_over_by=form.taken_over_by.data or "")
     except WorkflowError as exc:
         db.session.rollback()
         project = load_project(project_id)
-        form.comment.errors = [exc.message]
+        if exc.details.get("condition") == "taken_over_by":
+            form.taken_over_by.errors = [exc.message]
+        else:
+            form.comment.errors = [exc.message]
         return _render_project(project, status=exc.status, event_form=form, failed_event=form.event.data)
     db.session.commit()
     flash(_("Done: the project is now “%(state)s”.",
