@@ -31,8 +31,12 @@ demo: install translations
 	$(BIN)/incubator db upgrade
 	$(BIN)/incubator demo
 
+# The scheduler (reminders, deadlines, e-mails) runs beside the web server and stops with it.
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/"
+	@echo "Serving on http://$(HOST):$(PORT)/ (the scheduler ticks every minute in the background)"
+	@export PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)}; \
+	$(BIN)/incubator scheduler > instance/scheduler.log 2>&1 & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/incubator run --host $(HOST) --port $(PORT)
 
 lint: install-test
@@ -55,3 +59,5 @@ bench: install translations
 	$(BIN)/python benchmarks/bench_workflow.py --db postgresql
 	$(BIN)/python benchmarks/bench_jury.py
 	$(BIN)/python benchmarks/bench_jury.py --db postgresql
+	$(BIN)/python benchmarks/bench_incubation.py
+	$(BIN)/python benchmarks/bench_incubation.py --db postgresql

@@ -262,3 +262,14 @@ def programme(app):
     db.session.add(programme)
     db.session.commit()
     return programme
+
+
+@pytest.fixture
+def smtp(app):
+    """A real local SMTP server; the app sends to it for the duration of the test."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_SECURITY="none")
+    yield server.inbox
+    server.stop()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale, format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 
 from ..workflows import get_definition
@@ -80,17 +80,21 @@ def _text(kind: str, p: dict, locale: str) -> tuple[str, str]:
                 _("The call closed on %(when)s. Your draft “%(project)s” was not submitted and can "
                   "no longer be.", when=_moment(p.get("closes_at")), project=project))
     if kind == "call_closed_staff":
-        return (_("The call “%(call)s” is closed: %(count)s proposals to review", call=p.get("call", ""),
-                  count=p.get("count", 0)),
-                _("Submissions are locked since %(when)s. %(count)s proposals wait for the "
-                  "pre-selection.", when=_moment(p.get("closes_at")), count=p.get("count", 0)))
+        count = int(p.get("count", 0))
+        return (ngettext("The call “%(call)s” is closed: %(num)d proposal to review",
+                         "The call “%(call)s” is closed: %(num)d proposals to review", count,
+                         call=p.get("call", "")),
+                ngettext("Submissions are locked since %(when)s. %(num)d proposal waits for the pre-selection.",
+                         "Submissions are locked since %(when)s. %(num)d proposals wait for the pre-selection.",
+                         count, when=_moment(p.get("closes_at"))))
     if kind == "review_due":
         return (_("Phase review due for “%(project)s”", project=project),
                 _("The %(phase)s review of “%(project)s” is due on %(when)s. Its evidence summary is "
                   "on the review page.", phase=_phase(p.get("workflow"), p.get("phase"), locale),
                   project=project, when=_moment(p.get("due_at"))))
     if kind == "digest":
-        return (_("Your week on Incubateur: %(count)s notifications", count=len(p.get("items", []))),
+        return (ngettext("Your week on Incubateur: %(num)d notification",
+                         "Your week on Incubateur: %(num)d notifications", len(p.get("items", []))),
                 "\n".join(f"- {item}" for item in p.get("items", [])))
     return kind, ""
 

@@ -44,7 +44,9 @@ def notify(users: Iterable[User], kind: str, key: str, *, params: dict, link: st
     if not rows:
         return 0
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    result = db.session.execute(
+    # RETURNING counts the rows written on both databases (psycopg's rowcount does not, here).
+    written = db.session.execute(
         insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["user_id", "key"])
-    )
-    return max(result.rowcount or 0, 0)
+        .returning(Notification.id)
+    ).all()
+    return len(written)

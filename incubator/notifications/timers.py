@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
@@ -48,7 +48,8 @@ def path(endpoint: str, **values) -> str:
     return current_app.url_map.bind("").build(endpoint, values)
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
+    """How an instant is written in a timer's key."""
     return aware(moment).strftime("%Y%m%dT%H%MZ")
 
 
@@ -74,6 +75,7 @@ class TickReport:
 def tick(at: datetime | None = None) -> TickReport:
     """Process everything due at `at` (default: now). Safe to run twice, or in two processes."""
     at = aware(at or utcnow())
+    g.pop("tick_staff", None)
     floor = db.session.scalar(select(func.max(TickRun.at)).where(TickRun.finished_at.is_not(None)))
     floor = floor if floor is not None else at - FIRST_RUN_LOOKBACK
     report = TickReport(at=at, floor=floor)
@@ -114,9 +116,9 @@ def write_deadlines(at: datetime, floor: datetime) -> int:
         closing = closes_at - CALL_CLOSING_NOTICE
         params = {"closes_at": closes_at.isoformat()}
         if closing > opens_at:
-            add(f"call_closing:{call_id}:{_stamp(closes_at)}", "call_closing", closing, call_id=call_id,
+            add(f"call_closing:{call_id}:{stamp(closes_at)}", "call_closing", closing, call_id=call_id,
                 params=params)
-        add(f"call_closed:{call_id}:{_stamp(closes_at)}", "call_closed", closes_at, call_id=call_id,
+        add(f"call_closed:{call_id}:{stamp(closes_at)}", "call_closed", closes_at, call_id=call_id,
             params=params)
 
     phase_states = {(d.name, s) for d in all_definitions() for s in d.phase_states()}
@@ -126,7 +128,7 @@ def write_deadlines(at: datetime, floor: datetime) -> int:
                Project.clock_stopped_at.is_(None))
     ):
         if (workflow, state) in phase_states:
-            add(f"review_due:{project_id}:{_stamp(due)}", "review_due", due, project_id=project_id,
+            add(f"review_due:{project_id}:{stamp(due)}", "review_due", due, project_id=project_id,
                 params={"due_at": due.isoformat()})
 
     # Weekly-log checks: Monday 9:00 (Paris) of each week after a week the project may have been
@@ -153,8 +155,10 @@ def write_deadlines(at: datetime, floor: datetime) -> int:
     if not rows:
         return 0
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(Timer).values(rows).on_conflict_do_nothing(index_elements=["key"]))
-    return max(result.rowcount or 0, 0)
+    written = db.session.execute(
+        insert(Timer).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Timer.id)
+    ).all()
+    return len(written)
 
 
 def _mondays(start: datetime, end: datetime) -> list[date]:
@@ -203,11 +207,23 @@ def process_due(at: datetime, report: TickReport, batch: int = 100) -> None:
             report.outcomes.append(f"{timer.key}: {outcome}")
 
 
-def staff_users() -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(UserRole).where(UserRole.role == "staff", User.is_active_account.is_(True))
-        .order_by(User.id)
-    ))
+@dataclass(frozen=True)
+class Recipient:
+    """What `notify` needs of a user: read once per tick for the programme team."""
+
+    id: int
+    is_active_account: bool
+    email_frequency: str
+
+
+def staff_users() -> list[Recipient]:
+    """The programme team, read once per tick (see `tick`)."""
+    if "tick_staff" not in g:
+        g.tick_staff = [Recipient(*row) for row in db.session.execute(
+            select(User.id, User.is_active_account, User.email_frequency).join(UserRole)
+            .where(UserRole.role == "staff", User.is_active_account.is_(True)).order_by(User.id)
+        )]
+    return g.tick_staff
 
 
 def _project(project_id: int) -> Project | None:
