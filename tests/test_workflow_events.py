@@ -77,11 +77,14 @@ def actor(make_user):
 
 
 def fire_over(channel: str, user, project_id: int, event: str, comment: str, *, api, login, client):
+    takeover = "Service repreneur" if PAU.events[event].takeover else ""
     if channel == "api":
-        return api(user).post(f"/api/v1/projects/{project_id}/events", json={"event": event, "comment": comment})
+        return api(user).post(f"/api/v1/projects/{project_id}/events",
+                              json={"event": event, "comment": comment, "taken_over_by": takeover})
     login(user)
     return client.post(f"/projects/{project_id}/events",
-                       data={"csrf_token": csrf_token(client), "event": event, "comment": comment})
+                       data={"csrf_token": csrf_token(client), "event": event, "comment": comment,
+                             "taken_over_by": takeover})
 
 
 @pytest.mark.parametrize("channel", ["api", "ui"])
@@ -98,7 +101,7 @@ def test_event_by_role(case, role, channel, project_in, actor, api, login, clien
     response = fire_over(channel, user, project_id, event, COMMENT, api=api, login=login, client=client)
 
     if may_fire(role, event):
-        dest = PAU.events[event].dest or held_from
+        dest = state if PAU.events[event].stay else PAU.events[event].dest or held_from
         if channel == "api":
             assert response.status_code == 200, response.get_json()
             assert response.get_json()["state"] == dest

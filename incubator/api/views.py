@@ -290,8 +290,11 @@ def project_event(project_id: int):
     comment = data.get("comment") or ""
     if not isinstance(event, str) or not event:
         raise InvalidData({"event": _("The event to fire is required.")})
+    taken_over_by = data.get("taken_over_by") or ""
     if not isinstance(comment, str):
         raise InvalidData({"comment": _("Text expected.")})
-    entry = fire(project, event, g.api_user, comment)
+    if not isinstance(taken_over_by, str):
+        raise InvalidData({"taken_over_by": _("Text expected.")})
+    entry = fire(project, event, g.api_user, comment, taken_over_by=taken_over_by)
     return jsonify({"id": project.id, "state": project.state, "from": entry.from_state,
                     "event": entry.event, "at": iso(entry.at)})
