@@ -1,10 +1,14 @@
-"""The demo data: the City of Pau's intrapreneurship programme, its three calls and their projects,
-its two pitch days, and a small idea forum run the Nantes way (a jury of agents drawn at random).
+"""The demo data: the City of Pau's intrapreneurship programme, its calls and their projects, its
+pitch days, and a small idea forum run the Nantes way (a jury of agents drawn at random).
 
 Everything below is data (people, calls, submissions, the six real projects and their
 stories, the juries and their score sheets); the code at the end plays it through the real
 services, the jury operations and the workflow engine, so every state in the demo was reached
 by firing its events, and every jury decision was taken at a pitch session, with historical dates.
+The incubation ledger of every incubated project (weekly logs, iterations, user-validation evidence,
+impact indicators) is in incubator.demo_incubation, played in time order with the events. A current
+cohort (a thematic call, its pitch day and three projects) is dated from `now`, so that the demo always
+has projects in incubation today, with recent weeks missing and reviews due.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from werkzeug.security import generate_password_hash
 from .auth.operations import create_user, find_user
 from .calls.operations import create_call, default_questionnaire
 from .clock import aware, utcnow
+from .demo_incubation import Incubated, ledger_actions, settle
 from .extensions import db
 from .jury import operations as jury
 from .jury.models import Juror, PitchSession
@@ -140,7 +145,8 @@ PEOPLE = {
 }
 
 # Who fires a jury event after the pitch day (the pitch-day decisions are the chair's, see JURY_DAYS).
-JURY_ACTOR = {"graduate": "dga", "integrate": "elu", "scale": "elu", "spin_off": "elu", "abandon": "elu"}
+JURY_ACTOR = {"graduate": "dga", "continue": "dga", "integrate": "elu", "scale": "elu", "spin_off": "elu",
+              "abandon": "elu"}
 
 
 # --- Calls --------------------------------------------------------------------------------
@@ -152,6 +158,7 @@ class CallSpec(NamedTuple):
     closes: datetime | None
     shortlist: datetime | None = None  # the programme team's pre-selection
     start: datetime | None = None  # pre-incubation starts (the pitch day is in JURY_DAYS)
+    relative: bool = False  # dated from `now` (the current cohort, see cohort_start)
 
 
 CALLS = (
@@ -170,6 +177,15 @@ CALLS = (
         paris(2019, 9, 16, 9), paris(2019, 11, 15, 18),
         shortlist=paris(2019, 11, 29, 10), start=paris(2020, 1, 27, 9),
     ),
+    # The current cohort: its call, pitch day and incubation are dated from `now`, so the demo
+    # always has projects in incubation today (see cohort_start and _resolve).
+    CallSpec(
+        "Appel à projets thématique « Santé et qualité de vie » (promotion {year})",
+        "Un appel thématique entre deux promotions : la santé des habitants et la qualité de vie au travail "
+        "des agents. Décrivez le problème que vous voyez sur le terrain, qui en souffre et ce que vous en "
+        "savez ; les équipes présélectionnées seront coachées puis présenteront leur projet au jury.",
+        None, None, relative=True,
+    ),
     CallSpec(
         "Troisième appel à projets",
         "Le troisième appel est ouvert : proposez le problème de terrain que vous voulez résoudre, "
@@ -178,6 +194,8 @@ CALLS = (
     ),
 )
 OPEN_CALL_WINDOW = (timedelta(days=15), timedelta(days=30))  # opened that long ago, closes that late
+COHORT, OPEN_CALL = 2, 3  # indexes in CALLS: the current cohort's call, the call open now
+COHORT_WEEKS_AGO = 37  # the current cohort started incubation that many weeks before `now`'s week
 
 # A second programme of the same city, run the Nantes way (workflow `idea_forum`): any agent
 # posts an idea, the programme team picks some to pitch, and a jury of three agents drawn at
@@ -522,7 +540,49 @@ SUBMISSIONS: dict[int, tuple[Submission, ...]] = {
           "Les personnes âgées", "", "", "withdrawn_draft",
           "Nous retirons ce brouillon : le sujet est repris par le plan seniors de la direction."),
     ),
-    2: (
+    COHORT: (
+        S("Le bruit dans les restaurants scolaires", "education",
+          "Dans les restaurants scolaires, le bruit dépasse souvent 80 décibels : les enfants mangent mal et vite, "
+          "et les agents finissent la journée épuisés.",
+          "Des panneaux acoustiques et un feu tricolore du bruit dans chaque salle de restauration.",
+          "Les enfants, les agents de restauration et d'animation", "Chaque jour d'école",
+          "Témoignages des agents de deux écoles.",
+          "rework",
+          "Le problème est réel, mais la solution vient avant les faits : mesurez le bruit dans quelques écoles "
+          "et interrogez les agents et les enfants avant de choisir une réponse."),
+        S("Une salle de repos pour les agents de nuit", "tranquillite",
+          "Les agents de la police municipale qui travaillent de nuit n'ont pas d'endroit calme pour leur pause.",
+          "Aménager une salle de repos au poste de police municipale.",
+          "Les agents de nuit de la police municipale", "Chaque nuit",
+          "Demande portée par les agents lors de l'entretien annuel.",
+          "rejected",
+          "Le besoin est légitime, mais il relève de l'aménagement des locaux, déjà programmé par la Direction "
+          "du Patrimoine bâti : ce n'est pas une démarche d'incubation."),
+        S("Des lunettes pour les élèves qui voient mal", "education",
+          "Des élèves de maternelle et d'élémentaire voient mal sans que personne ne le sache.",
+          "Un dépistage visuel dans les écoles, avec une orientation vers un opticien solidaire.",
+          "Les élèves et leurs familles", "Chaque année scolaire",
+          "Remarques des enseignants de deux écoles.",
+          "declined",
+          "Le dépistage relève de la santé scolaire et de la protection maternelle et infantile, avec qui nous "
+          "vous mettons en relation."),
+        S("Un défi marche entre services", "sport",
+          "Les agents de bureau bougent peu pendant la journée de travail.",
+          "Un défi du nombre de pas entre services, pendant un mois.",
+          "Les agents des services administratifs", "Tous les jours", "",
+          "declined",
+          "Un défi ponctuel relève de l'animation interne ; aucun problème de terrain n'est encore documenté."),
+        S("Se faire vacciner sur son lieu de travail", "rh",
+          "Les agents de terrain n'ont pas le temps d'aller se faire vacciner contre la grippe.",
+          "Des séances de vaccination dans les centres techniques.",
+          "Les agents de terrain", "Chaque automne", "Taux de vaccination déclaré lors des visites médicales.",
+          "withdrawn",
+          "Nous retirons le projet : la médecine préventive organise déjà des séances sur les sites."),
+        S("Un coin allaitement dans les bâtiments publics", "enfance",
+          "Les mères qui allaitent ne trouvent pas d'endroit tranquille dans les bâtiments municipaux.",
+          "", "Les familles usagères des bâtiments publics, les agentes", "", "", "draft"),
+    ),
+    OPEN_CALL: (
         S("Des points d'eau pour les agents de terrain", "voirie",
           "L'été, les agents de voirie et de propreté n'ont pas accès à de l'eau fraîche sur leurs chantiers.",
           "Des gourdes isothermes et une carte des points d'eau accessibles aux agents.",
@@ -560,7 +620,7 @@ class RealProject(NamedTuple):
     evidence: str
     team: tuple[str, ...]
     coaches: tuple[str, ...]
-    created: datetime
+    created: datetime | str  # a datetime, or an anchor of its call (see _when)
     script: tuple[tuple[str, datetime | str, str], ...]  # (event, when, comment)
 
 
@@ -613,6 +673,9 @@ REAL_PROJECTS = (
           "gamification, le concours entre quartiers ne les motive pas ; ils demandent une aide concrète pour "
           "composter. L'équipe pivote vers une plateforme d'échange qui aide les habitants à composter. "
           "Passage en mode startup sur cette nouvelle piste."),
+         ("continue", paris(2019, 11, 7, 11), "Revue de mode startup : la plateforme d'échange s'étend à six "
+          "résidences et les habitants référents font vivre les composteurs. Le mode startup est prolongé de "
+          "six mois, le temps d'obtenir un financement pour essaimer."),
          ("scale", paris(2020, 7, 2, 11), "La plateforme d'échange est en service et utilisée par les "
           "habitants ; elle est financée par un fonds d'accélération de l'État. Le service est pérennisé et "
           "en cours de duplication dans d'autres quartiers et d'autres collectivités."),
@@ -643,6 +706,12 @@ REAL_PROJECTS = (
          ("resume", paris(2020, 9, 14, 10), "Reprise : l'équipe finalise sa plateforme et la teste avec des "
           "communes voisines, en partenariat avec une association de collectivités qui mutualisent des "
           "logiciels libres."),
+         ("continue", paris(2020, 10, 22, 11), "Revue de mode startup, décalée par le stand-by : la plateforme "
+          "n'est pas encore finalisée. Le mode startup est prolongé de six mois pour la terminer et la tester "
+          "avec les communes voisines."),
+         ("scale", paris(2021, 4, 27, 11), "Revue de mode startup : la plateforme est finalisée et publiée en "
+          "logiciel libre. Testée avec des communes voisines, elle est mise à disposition des collectivités par "
+          "l'association partenaire. Le projet est pérennisé et essaimé."),
          ),
     ),
     RealProject(
@@ -665,6 +734,12 @@ REAL_PROJECTS = (
          ("graduate", paris(2020, 5, 11, 14), "Passage en mode startup : la note d'habitabilité est comprise "
           "par les habitants. Le service est en test avec des habitants et des professionnels du logement ; "
           "115 situations sont en cours de résolution. Le projet a été distingué par un prix."),
+         ("continue", paris(2020, 11, 12, 14), "Revue de mode startup : le suivi partagé avec les bailleurs, la "
+          "CAF et l'ADIL raccourcit nettement les délais. Le mode startup est prolongé de six mois pour "
+          "l'intégrer aux outils des professionnels."),
+         ("scale", paris(2021, 5, 18, 14), "Revue de mode startup : le repérage par la note d'habitabilité est "
+          "pérennisé au service communal d'hygiène et de santé, et d'autres territoires l'adoptent avec l'appui "
+          "de l'incubateur de startups d'État."),
          ),
     ),
     RealProject(
@@ -706,6 +781,81 @@ REAL_PROJECTS = (
          ("pause", paris(2020, 3, 16, 9), "Confinement : les établissements scolaires sont fermés, le test "
           "des boîtes d'alerte dans les collèges est suspendu. Il reprendra progressivement à la réouverture "
           "des collèges."),
+         ),
+    ),
+)
+
+
+# --- The current cohort (fictional, dated from `now`) ----------------------------------------
+
+# Three projects of the thematic call, in pre-incubation since COHORT_WEEKS_AGO weeks: at their first
+# review one goes to startup mode (its next review falls due within the coming weeks), one stays in
+# pre-incubation and then stands by for eight weeks (its review is now overdue), one is abandoned.
+CURRENT_COHORT = (
+    RealProject(
+        COHORT, "Retour en douceur", "rh",
+        "Après un arrêt long (maladie, accident), les agents reprennent leur poste sans préparation : certains "
+        "rechutent dans les mois qui suivent, et leurs équipes ne savent pas comment les accueillir.",
+        "Un parcours de retour préparé avec l'agent avant la reprise : un entretien, une visite du poste, un "
+        "collègue référent et un point à un mois, mené par l'encadrant avec l'appui de la DRH.",
+        "Les agents qui reviennent d'un arrêt de plus de trois mois, leurs encadrants et leurs équipes",
+        "Environ 60 reprises après un arrêt long chaque année",
+        "Bilan social : un agent sur cinq repris après un arrêt long est de nouveau arrêté dans l'année.",
+        ("orenaud", "hmarchand", "karnaud"), ("coach",), "opens+6d@10:30",
+        (("submit", "opens+20d@16:00", ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Un problème que chaque direction connaît, documenté par le bilan social ; le jury "
+                             "demande de construire le parcours avec des agents qui ont vécu une reprise."),
+         ("start", "start", START_COMMENT),
+         ("graduate", "start+93d@14:00", "Revue de pré-incubation : 4 agents sur 5 accompagnés disent avoir "
+          "repris plus sereinement, et les encadrants demandent le parcours. Passage en mode startup : "
+          "l'enjeu est que les encadrants le mènent eux-mêmes."),
+         ),
+    ),
+    RealProject(
+        COHORT, "Punaises de lit : agir dès le premier signalement", "sante",
+        "Les punaises de lit sont signalées tard : les locataires ont honte d'en parler, traitent seuls avec des "
+        "produits dangereux, et l'infestation gagne les logements voisins avant que le service d'hygiène ne "
+        "soit alerté.",
+        "Répondre dès le premier signalement : un numéro direct, une visite sous 72 heures, un guide pour les "
+        "locataires et un protocole avec les bailleurs pour partager le coût du traitement.",
+        "Les locataires, en particulier les ménages modestes, leurs voisins, les bailleurs",
+        "Plusieurs signalements par semaine, davantage chaque année",
+        "Registre du service d'hygiène : la moitié des signalements arrivent après plusieurs mois d'infestation.",
+        ("agent", "slefort"), ("coach",), "opens+3d@09:45",
+        (("submit", "opens+27d@11:20", ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Un sujet de santé publique en forte hausse ; le jury demande d'associer les "
+                             "bailleurs sociaux dès la pré-incubation."),
+         ("start", "start", START_COMMENT),
+         ("continue", "start+93d@14:30", "Revue de pré-incubation : le premier signalement est validé avec les "
+          "locataires, mais le partage du coût du traitement avec les bailleurs n'est pas encore acquis. La "
+          "pré-incubation est prolongée de trois mois."),
+         ("pause", "start+116d@10:00", "Stand-by de huit semaines : le service d'hygiène est mobilisé par une "
+          "série de procédures d'insalubrité urgentes et l'équipe ne peut plus dégager sa journée "
+          "hebdomadaire. Reprise prévue dans deux mois."),
+         ("resume", "start+172d@10:00", "Reprise : l'équipe retrouve sa journée hebdomadaire ; l'échéance de la "
+          "revue est décalée d'autant."),
+         ),
+    ),
+    RealProject(
+        COHORT, "Sport sur ordonnance dans les parcs", "sport",
+        "Des médecins prescrivent une activité physique à des patients atteints de maladies chroniques, mais "
+        "ces patients ne savent pas où aller et renoncent.",
+        "Des séances gratuites dans deux parcs de la ville, animées par des éducateurs sportifs de la Ville, "
+        "sur prescription des médecins volontaires.",
+        "Les patients atteints de maladies chroniques, les médecins généralistes", "Chaque semaine",
+        "Témoignages de quatre médecins généralistes du centre-ville.",
+        ("sgiraud", "lbarbier"), ("coach",), "opens+12d@14:10",
+        (("submit", "opens+33d@17:05", ""),
+         ("shortlist", "shortlist", ""),
+         ("select", "pitch", "Une équipe motivée et des médecins partants ; le jury demande de vérifier très "
+                             "vite que les patients viennent."),
+         ("start", "start", START_COMMENT),
+         ("abandon", "start+93d@15:00", "Revue de pré-incubation : les patients ne sont pas venus aux séances "
+          "collectives (3 sur 23 après un mois) et la Maison sport-santé du territoire répond déjà au besoin. "
+          "Le projet est abandonné ; l'équipe transmet ses contacts avec les médecins à la Maison "
+          "sport-santé."),
          ),
     ),
 )
@@ -1018,9 +1168,57 @@ JURY_DAYS = (
 )
 
 
+# The current cohort's pitch day: its times are set from `now` (_cohort_day); `{start}` in the notes
+# is the day pre-incubation starts.
+COHORT_DAY = JuryDay(
+    COHORT, "Jury de sélection de la promotion {year}", None, None, "Hôtel de Ville de Pau, salle des commissions",
+    None, "Hôtel de Ville de Pau, salle du conseil",
+    (Seat("jury", chair=True), Seat("elu"), Seat("dga"), Seat("conseillere")),
+    {
+        "Le bruit dans les restaurants scolaires": {
+            "jury": (4, 3, 4, "Un vrai sujet, mais aucune mesure du bruit pour l'instant."),
+            "elu": (4, 3, 4, "Les parents nous en parlent souvent."),
+            "dga": (3, 3, 4, "La solution est choisie avant d'avoir mesuré."),
+            "conseillere": (3, 3, 4, "À documenter avec les agents et les enfants."),
+        },
+        "Retour en douceur": {
+            "jury": (5, 4, 5, "Chaque direction connaît ce problème."),
+            "elu": (4, 5, 5, "Peu coûteux et humain."),
+            "dga": (5, 4, 5, "Construire le parcours avec des agents qui ont vécu une reprise."),
+            "conseillere": (4, 4, 5, "Le bilan social le montre bien."),
+        },
+        "Sport sur ordonnance dans les parcs": {
+            "jury": (4, 4, 4, "Des médecins partants ; les patients viendront-ils ?"),
+            "elu": (5, 4, 4, "Bon usage des parcs et des éducateurs."),
+            "dga": (4, 4, 3, "Vérifier ce qui existe déjà sur le territoire."),
+            "conseillere": (4, 5, 4, "Simple à tester."),
+        },
+        "Une salle de repos pour les agents de nuit": {
+            "jury": (2, 2, 4, "Relève de l'aménagement des locaux."),
+            "elu": (3, 2, 4, "Légitime, mais déjà programmé."),
+            "dga": (2, 2, 3, "Pas un projet à incuber."),
+            "conseillere": (2, 3, 4, "À voir avec le Patrimoine bâti."),
+        },
+        "Punaises de lit : agir dès le premier signalement": {
+            "jury": (5, 4, 4, "Un sujet de santé publique en hausse."),
+            "elu": (5, 4, 4, "Les habitants nous alertent de plus en plus."),
+            "dga": (5, 5, 4, "Associer les bailleurs dès le début."),
+            "conseillere": (4, 4, 4, "Équipe qui connaît le terrain."),
+        },
+    },
+    None, None,
+    "Cinq équipes entendues sur le thème « Santé et qualité de vie », après leur matinée de coaching. Trois "
+    "projets entrent en pré-incubation le {start} : Retour en douceur, Punaises de lit et Sport sur ordonnance "
+    "dans les parcs. Le projet sur le bruit dans les restaurants scolaires est à retravailler ; la salle de "
+    "repos des agents de nuit n'est pas retenue.",
+)
+
+
 # --- Playing the data ---------------------------------------------------------------------
 
 ALL_CALLS = (*CALLS, FORUM_CALL)
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
 
 
 @dataclass
@@ -1096,25 +1294,30 @@ def _load(people: dict[str, User], now: datetime) -> None:
                       created_at=paris(2024, 12, 2))
     db.session.add_all([programme, forum])
     calls = []
-    for index, spec in enumerate(ALL_CALLS):
+    specs = _specs(now)
+    for index, spec in enumerate(specs):
         labels = FORUM_QUESTION_LABELS if index == FORUM else QUESTION_LABELS
         questionnaire = [{**q, "label": labels[q["key"]]} for q in default_questionnaire()]
-        opens, closes = _window(spec, now)
-        call = create_call(title=spec.title, description=spec.description, opens_at=opens, closes_at=closes,
+        call = create_call(title=spec.title, description=spec.description, opens_at=spec.opens,
+                           closes_at=spec.closes,
                            workflow=FORUM_WORKFLOW if index == FORUM else WORKFLOW, questionnaire=questionnaire,
                            programme=forum if index == FORUM else programme, author=people["staff"])
-        call.created_at = opens - timedelta(days=14)
+        call.created_at = spec.opens - timedelta(days=14)
         calls.append(call)
 
-    plans = sorted(_plans(calls, now), key=lambda p: p.created)
+    days = _jury_days(now)
+    plans = sorted(_plans(specs, days, now), key=lambda p: p.created)
     projects: dict[tuple[int, str], Project] = {}
     decisions: dict[tuple[int, str], tuple[str, datetime, str]] = {}  # taken at a pitch day
     actions, last_changes = [], []  # actions: (when it starts, order, when it ends, what to do)
+    incubated: list[Incubated] = []
     for plan in plans:
         author, *mates = (people[k] for k in plan.team)
         project = create_project(calls[plan.call], author, **plan.fields, at=plan.created,
                                  team_emails=[m.email for m in mates])
         projects[plan.call, project.title] = project
+        if any(event == "start" for _, event, _ in plan.steps):
+            incubated.append(Incubated(project, plan.team, plan.coaches, plan.steps))
         last_changes.append((project, max([plan.created] + [at for at, _, _ in plan.steps])))
         definition = get_definition(calls[plan.call].workflow)
         for at, event, comment in plan.steps:
@@ -1124,19 +1327,24 @@ def _load(people: dict[str, User], now: datetime) -> None:
                 actor = _actor(definition, event, plan.team, people)
                 actions.append((at, len(actions), at, partial(_fire, project, event, actor, comment, at,
                                                               [people[k] for k in plan.coaches])))
-    pitched = {(day.call, title) for day in JURY_DAYS for title in day.scores}
+    pitched = {(day.call, title) for day in days for title in day.scores}
     if set(decisions) != pitched:
         raise ValueError(f"jury decisions without a pitch day, or the reverse: {set(decisions) ^ pitched}")
-    for day in JURY_DAYS:
+    for day in days:
         first = min(t for t in (day.coaching, day.starts, day.draw and day.draw[2]) if t)
         actions.append((first, len(actions), day.closes,
                         partial(_jury_day, day, calls[day.call], projects, decisions, people)))
     latest = max(end for _, _, end, _ in actions)
     if latest > now:
         raise ValueError(f"the demo's history reaches {latest:%Y-%m-%d}: `now` must be later")
+    # The incubation ledger (logs, iterations, evidence, indicators), dated between the events, so
+    # that each phase review's snapshot shows the evidence gathered until then.
+    for at, action in ledger_actions(incubated, people, now):
+        actions.append((at, len(actions), at, action))
     # Played in time order across projects and pitch days, so history ids follow the calendar.
     for _, _, _, action in sorted(actions, key=lambda a: a[:2]):
         action()
+    settle(incubated, now)
     for project, at in last_changes:  # set last: every flush above stamped the real time
         project.updated_at = at
     db.session.flush()
@@ -1146,6 +1354,10 @@ def _load(people: dict[str, User], now: datetime) -> None:
 TAKEN_OVER_BY = {
     "Pau Partage": "Pôle Seniors du CCAS de la Ville de Pau",
     "Poubelle Battle": "Direction Propreté et Déchets de l'agglomération, avec d'autres collectivités",
+    "ID Quart": "Direction de la Citoyenneté et de la Vie des quartiers, avec une association de collectivités "
+                "pour le logiciel libre",
+    "Histologe": "Service communal d'hygiène et de santé de la Ville de Pau ; d'autres territoires, avec "
+                 "l'incubateur de startups d'État",
     "Simone & Co": "Association Simone & Co, fondée par la porteuse du projet",
 }
 
@@ -1216,21 +1428,58 @@ def _decision_at(day: JuryDay, position: int) -> datetime:
     return day.starts + timedelta(minutes=day.gap * position + day.minutes + 10)
 
 
-def _window(spec: CallSpec, now: datetime) -> tuple[datetime, datetime]:
-    if spec.opens is not None:
-        return spec.opens, spec.closes
-    ago, ahead = OPEN_CALL_WINDOW
-    local = now.astimezone(PARIS)
-    opens = (local - ago).replace(hour=9, minute=0)
-    return min(opens, now - ago), (local + ahead).replace(hour=18, minute=0)
+def cohort_start(now: datetime) -> datetime:
+    """When the current cohort entered pre-incubation: Monday 9:00 (Paris), COHORT_WEEKS_AGO weeks before
+    `now`'s week. Its first review, three months later, took one project to startup mode, whose next review
+    falls due about three weeks after `now`."""
+    today = now.astimezone(PARIS).date()
+    monday = today - timedelta(days=today.weekday(), weeks=COHORT_WEEKS_AGO)
+    return datetime(monday.year, monday.month, monday.day, 9, tzinfo=PARIS)
 
 
-def _plans(calls: list[Call], now: datetime) -> list[_Plan]:
+def _resolve(spec: CallSpec, now: datetime) -> CallSpec:
+    """The call with its dates: the current cohort's are set from `now`, the open call's around `now`."""
+    if spec.relative:
+        start = cohort_start(now)
+        closes = (start - timedelta(weeks=11) + timedelta(days=4)).replace(hour=18)  # a Friday
+        return spec._replace(title=spec.title.format(year=start.year), opens=start - timedelta(weeks=19),
+                             closes=closes, shortlist=(closes + timedelta(days=7)).replace(hour=10), start=start)
+    if spec.opens is None:
+        ago, ahead = OPEN_CALL_WINDOW
+        local = now.astimezone(PARIS)
+        opens = (local - ago).replace(hour=9, minute=0)
+        return spec._replace(opens=min(opens, now - ago), closes=(local + ahead).replace(hour=18, minute=0))
+    return spec
+
+
+def _specs(now: datetime) -> list[CallSpec]:
+    return [_resolve(spec, now) for spec in ALL_CALLS]
+
+
+def _jury_days(now: datetime) -> tuple[JuryDay, ...]:
+    """The pitch days, with the current cohort's dated from `now`: a Thursday three weeks before it starts."""
+    start = cohort_start(now)
+    shortlist = _resolve(CALLS[COHORT], now).shortlist
+    pitch = (start - timedelta(days=18)).replace(hour=14)
+    cohort = COHORT_DAY._replace(
+        title=COHORT_DAY.title.format(year=start.year),
+        scheduled=(shortlist + timedelta(days=3)).replace(hour=11), coaching=pitch.replace(hour=9),
+        starts=pitch, deliberation=pitch.replace(hour=15, minute=30), closes=pitch.replace(hour=16, minute=10),
+        notes=COHORT_DAY.notes.format(start=_french_date(start)))
+    return (*JURY_DAYS, cohort)
+
+
+def _french_date(moment: datetime) -> str:
+    day = moment.day
+    return f"{'1er' if day == 1 else day} {MONTHS[moment.month - 1]}"
+
+
+def _plans(specs: list[CallSpec], jury_days: tuple[JuryDay, ...], now: datetime) -> list[_Plan]:
     agents = [k for k, p in PEOPLE.items() if p.role == "agent"]
-    days = {day.call: day for day in JURY_DAYS}
+    days = {day.call: day for day in jury_days}
     plans = []
-    for index, spec in enumerate(ALL_CALLS):
-        opens, closes = _window(spec, now)
+    for index, spec in enumerate(specs):
+        opens, closes = spec.opens, spec.closes
         rows = SUBMISSIONS.get(index, ())
         span = (min(closes, now) - opens).days - 4
         entries = []
@@ -1239,13 +1488,14 @@ def _plans(calls: list[Call], now: datetime) -> list[_Plan]:
                 hour=9 + i * 3 % 8, minute=i * 17 % 60)
             steps = [(event, when, row.comment if event in COMMENTED else "") for event, when in OUTCOMES[row.outcome]]
             entries.append((row, _team(row, i, agents), (), created, steps))
-        for real in (*REAL_PROJECTS, *FORUM_IDEAS):
+        for real in (*REAL_PROJECTS, *CURRENT_COHORT, *FORUM_IDEAS):
             if real.call == index:
-                entries.append((real, real.team, real.coaches, real.created, real.script))
+                created = _when(real.created, {"opens": opens, "closes": closes})
+                entries.append((real, real.team, real.coaches, created, real.script))
         day = days.get(index)
         running_order = list(day.scores) if day else []
         for i, (row, team, coaches, created, script) in enumerate(entries):
-            anchors = {"created": created, "submitted": created + timedelta(days=2, hours=2)}
+            anchors = {"opens": opens, "created": created, "submitted": created + timedelta(days=2, hours=2)}
             if spec.shortlist:
                 anchors.update(shortlist=spec.shortlist + timedelta(minutes=4 * i), start=spec.start)
             if row.title in running_order:
@@ -1258,11 +1508,21 @@ def _plans(calls: list[Call], now: datetime) -> list[_Plan]:
     return plans
 
 
+WHEN = re.compile(r"(?P<anchor>[a-z]+)(?:\+(?P<days>\d+)d)?(?:@(?P<hour>\d\d):(?P<minute>\d\d))?")
+
+
 def _when(when: datetime | str, anchors: dict[str, datetime]) -> datetime:
+    """A datetime, or `anchor`, `anchor+Nd` (N days later, same time) or `anchor+Nd@HH:MM` (at that time,
+    Paris)."""
     if isinstance(when, datetime):
         return when
-    anchor, _, days = when.partition("+")
-    return anchors[anchor] + timedelta(days=int(days.rstrip("d") or 0))
+    match = WHEN.fullmatch(when)
+    if match is None:
+        raise ValueError(f"not a date or an anchor: {when!r}")
+    moment = anchors[match["anchor"]] + timedelta(days=int(match["days"] or 0))
+    if match["hour"]:
+        moment = moment.astimezone(PARIS).replace(hour=int(match["hour"]), minute=int(match["minute"]))
+    return moment
 
 
 def _team(row: Submission, index: int, agents: list[str]) -> tuple[str, ...]:

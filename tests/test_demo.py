@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from incubator.auth.operations import find_user
-from incubator.demo import DEMO_PASSWORD, FORUM_PROGRAMME, PROGRAMME, load_demo
+from incubator.demo import DEMO_PASSWORD, FORUM_PROGRAMME, PROGRAMME, cohort_start, load_demo
 from incubator.extensions import db
+from incubator.incubation import storage
+from incubator.incubation.models import (
+    Attachment,
+    Indicator,
+    IndicatorValue,
+    Iteration,
+    PhaseReview,
+    Validation,
+    WeeklyLog,
+    week_label,
+    week_start,
+)
+from incubator.incubation.periods import monday_at, paris_date
+from incubator.incubation.summary import evidence_summary
 from incubator.jury import operations as jury
 from incubator.jury.models import (
     Conflict,
@@ -32,6 +46,8 @@ from incubator.models import (
     User,
     UserRole,
 )
+from incubator.notifications.models import Notification, TickRun, Timer
+from incubator.notifications.timers import tick
 from incubator.workflows import get_definition
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -42,16 +58,24 @@ CRITERIA = ["Pertinence au regard des besoins des usagers", "Efficience et fruga
 REAL_PROJECTS = {
     "Pau Partage": "integrated",
     "Poubelle Battle": "scaled",
-    "ID Quart": "startup",
-    "Histologe": "startup",
+    "ID Quart": "scaled",
+    "Histologe": "scaled",
     "Simone & Co": "spun_off",
     "Kameha Meha": "on_hold",
+}
+# The current cohort, dated from `now`: one in startup mode, one in pre-incubation, one abandoned.
+COHORT = {
+    "Retour en douceur": "startup",
+    "Punaises de lit : agir dès le premier signalement": "pre_incubation",
+    "Sport sur ordonnance dans les parcs": "abandoned",
 }
 
 
 def _counts() -> dict[str, int]:
     models = (User, UserRole, Programme, Call, Project, ProjectMember, ProjectCoach, ProjectEvent,
-              Criterion, PitchSession, PitchSlot, JuryDraw, Juror, Conflict, ScoreSheet, Score)
+              Criterion, PitchSession, PitchSlot, JuryDraw, Juror, Conflict, ScoreSheet, Score,
+              WeeklyLog, Iteration, Validation, Attachment, Indicator, IndicatorValue, PhaseReview,
+              Notification, Timer, TickRun)
     return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
 
 
@@ -89,11 +113,13 @@ def test_loading_twice_changes_nothing(app):
     assert (first.already_loaded, second.already_loaded) == (False, True)
     assert first.describe().endswith("(loaded)")
     assert second.describe().endswith("(already loaded)")
-    assert first.describe().startswith(f"Demo data: 2 programmes, 4 calls, {counts['projects']} projects, "
-                                       "3 pitch sessions, 5 demo accounts")
+    assert first.describe().startswith(f"Demo data: 2 programmes, 5 calls, {counts['projects']} projects, "
+                                       "4 pitch sessions, 5 demo accounts")
     assert first.accounts == second.accounts
-    assert 45 <= sum(len(_projects(call)) for call in _calls()) <= 60
-    assert counts["pitch_sessions"] == 3 and counts["jury_draws"] == 1
+    assert 55 <= sum(len(_projects(call)) for call in _calls()) <= 75
+    assert counts["pitch_sessions"] == 4 and counts["jury_draws"] == 1
+    assert counts["weekly_logs"] > 300 and counts["iterations"] >= 20 and counts["indicator_values"] > 50
+    assert counts["attachments"] == 2 and counts["tick_runs"] == 0
 
 
 def test_a_missing_demo_account_is_recreated_and_nothing_else(app):
@@ -149,7 +175,7 @@ def test_the_demo_agent_has_a_draft_and_an_incubated_project(demo):
 def test_the_demo_coach_coaches_every_incubated_project(demo):
     coach = find_user("coach@demo.incubateur.fr")
     started = [p for p in db.session.scalars(select(Project)) if "start" in _events(p)]
-    assert {p.title for p in started} == set(REAL_PROJECTS)
+    assert {p.title for p in started} == set(REAL_PROJECTS) | set(COHORT)
     assert all(p.is_coached_by(coach) for p in started)
     start_at = {p.id: next(e.at for e in p.history if e.event == "start") for p in started}
     for link in db.session.scalars(select(ProjectCoach)):
@@ -167,9 +193,15 @@ def test_the_six_real_projects_reached_their_stage(demo):
     poubelle = " ".join(e.comment for e in projects["Poubelle Battle"].history)
     assert "gamification" in poubelle and "compost" in poubelle and "fonds d'accélération" in poubelle
     id_quart = _events(projects["ID Quart"])
-    assert id_quart[-2:] == ["pause", "resume"]
+    assert id_quart[-4:] == ["pause", "resume", "continue", "scale"]
     assert projects["ID Quart"].state_before_hold is None
     assert "communes voisines" in comment("ID Quart", "resume")
+    assert "logiciel libre" in comment("ID Quart", "scale")
+    # Outcomes say who takes the project over.
+    taken = {title: projects[title].taken_over_by for title in REAL_PROJECTS}
+    assert "CCAS" in taken["Pau Partage"] and "Association" in taken["Simone & Co"]
+    assert "logiciel libre" in taken["ID Quart"] and "startups d'État" in taken["Histologe"]
+    assert taken["Poubelle Battle"] and not taken["Kameha Meha"]
     assert "115 situations" in comment("Histologe", "graduate")
     assert "1 000 kits" in comment("Simone & Co", "spin_off")
     kameha = projects["Kameha Meha"]
@@ -180,7 +212,7 @@ def test_the_six_real_projects_reached_their_stage(demo):
 
 
 def test_first_call_thirty_submissions_ten_shortlisted_three_selected(demo):
-    first, second, third = _calls()
+    first, second, cohort, third = _calls()
     projects = _projects(first)
     submitted = [p for p in projects if "submit" in _events(p)]
     shortlisted = [p for p in projects if "shortlist" in _events(p)]
@@ -208,7 +240,8 @@ def test_second_call_three_selected(demo):
 
 
 def test_third_call_is_open_with_drafts_and_submissions(demo):
-    third = _calls()[2]
+    third = _calls()[3]
+    assert third.title == "Troisième appel à projets"
     assert third.is_open()
     states = sorted(p.state for p in _projects(third))
     assert "draft" in states and "submitted" in states
@@ -218,7 +251,7 @@ def test_third_call_is_open_with_drafts_and_submissions(demo):
 def test_open_call_follows_the_given_now(app):
     now = datetime(2031, 3, 1, 12, tzinfo=UTC)
     load_demo(now=now)
-    third = _calls()[2]
+    third = _calls()[3]
     assert third.is_open(now)
     assert (third.opens_at - now).days in (-16, -15) and (third.closes_at - now).days in (29, 30)
     assert all(e.at <= now for p in _projects(third) for e in p.history)
@@ -324,7 +357,8 @@ def _board(session: PitchSession) -> dict[str, jury.BoardRow]:
 
 
 def test_the_pau_pitch_days(demo):
-    """2019 in full (jury, absence, recusal, scores, decisions); 2020 more briefly, with a mentor."""
+    """2019 in full (jury, absence, recusal, scores, decisions); 2020 more briefly, with a mentor; the current
+    cohort's, dated from now."""
     first = _calls()[0]
     session = _session(first)
     _check_session(session)
@@ -381,6 +415,18 @@ def test_the_pau_pitch_days(demo):
     mentored = [p for p in _projects(second) if p.mentor is not None]
     assert [p.title for p in mentored] == ["Histologe"]
     assert mentored[0].mentor.title.startswith("Directrice générale adjointe")
+
+    # The current cohort's pitch day, three weeks before its pre-incubation starts.
+    cohort = _calls()[2]
+    assert "Santé et qualité de vie" in cohort.title and cohort.status() == "closed"
+    session = _session(cohort)
+    _check_session(session)
+    start = next(e.at for e in _by_title()["Retour en douceur"].history if e.event == "start")
+    assert timedelta(days=14) < start - session.starts_at < timedelta(days=21)
+    board = _board(session)
+    assert {t for t, r in board.items() if r.slot.decision == "select"} == set(COHORT)
+    assert {board[t].rank for t in COHORT} == {1, 2, 3}
+    assert {r.slot.decision for r in board.values()} == {"select", "ask_rework", "reject"}
 
     # Played in calendar order: the decisions' history ids follow their times.
     events = db.session.scalars(select(ProjectEvent).order_by(ProjectEvent.id)).all()
@@ -447,3 +493,164 @@ def test_the_idea_forum_with_a_drawn_jury(demo):
             if event.event in ("schedule_pitch", "decline"):
                 assert event.at > forum.closes_at
 
+
+
+# --- incubation: logs, iterations, evidence, indicators, reviews, reminders -------------------------
+
+def _indicator(project: Project, name: str) -> list[float]:
+    return [v.value for v in db.session.scalars(
+        select(IndicatorValue).join(Indicator).where(Indicator.project_id == project.id, Indicator.name == name)
+        .order_by(IndicatorValue.measured_on))]
+
+
+def _reviews(project: Project) -> list[PhaseReview]:
+    return list(db.session.scalars(select(PhaseReview).where(PhaseReview.project_id == project.id)
+                                   .order_by(PhaseReview.decided_at)))
+
+
+def test_the_stories_in_the_ledgers(demo):
+    """Poubelle Battle's pivot, the impact indicators, Kameha Meha's lockdown stand-by."""
+    project = _by_title()["Poubelle Battle"]
+    iterations = db.session.scalars(select(Iteration).where(Iteration.project_id == project.id)
+                                    .order_by(Iteration.number)).all()
+    pivot = iterations[0]
+    assert pivot.decision == "pivot" and pivot.decided_at is not None and pivot.decided_by is not None
+    assert "compétition" in pivot.hypothesis and "trois tours" in pivot.audience and pivot.users_count
+    assert "gamification" in pivot.result
+    assert "plateforme d'échange" in pivot.pivot_change and "composter" in pivot.pivot_change
+    assert [i.decision for i in iterations[1:]] == ["persevere", "persevere"]
+    # The evidence behind it: users did not validate the contest; one interview summary is attached.
+    rejected = db.session.scalars(select(Validation).where(Validation.iteration_id == pivot.id)).all()
+    assert {v.verdict for v in rejected} == {"not_validated"} and len(rejected) == 2
+    (attachment,) = [a for v in rejected for a in v.attachments]
+    assert attachment.content_type == "application/pdf" and attachment.filename.endswith(".pdf")
+    assert storage.path_for(attachment.storage_key).read_bytes().startswith(b"%PDF-")
+    # The graduation review, decided after the pivot, shows it in its evidence snapshot.
+    graduate = next(r for r in _reviews(project) if r.decision == "graduate")
+    assert graduate.phase == "pre_incubation" and graduate.decided_at > pivot.decided_at
+    assert graduate.summary["iterations"]["pivots"][0]["change"] == pivot.pivot_change
+    assert graduate.summary["validations"]["by_verdict"]["not_validated"] == 2
+
+    # Impact indicators: Histologe's 115 situations being resolved, Simone & Co's 1,000 kits in a month.
+    projects = _by_title()
+    situations = _indicator(projects["Histologe"], "Situations en cours de résolution")
+    assert situations[-1] == 115 and situations == sorted(situations)
+    kits = _indicator(projects["Simone & Co"], "Kits distribués")
+    assert max(kits) >= 1000 and kits[-1] >= 1000
+    assert _indicator(projects["Poubelle Battle"], "Foyers qui compostent")[-1] > 200
+    assert _indicator(projects["Pau Partage"], "Binômes actifs")
+    # Simone & Co's last evidence carries a small chart, a real PNG.
+    attachment = db.session.scalar(select(Attachment).where(Attachment.content_type == "image/png"))
+    assert attachment.validation.project.title == "Simone & Co"
+    assert storage.path_for(attachment.storage_key).read_bytes().startswith(b"\x89PNG")
+
+    # Kameha Meha stands by since the lockdown closed the schools; its review clock is stopped.
+    project = projects["Kameha Meha"]
+    pause = project.history[-1]
+    assert pause.event == "pause" and "onfinement" in pause.comment
+    assert project.state == "on_hold" and project.clock_stopped_at == pause.at
+    assert project.review_due_at is not None and project.review_due_at > pause.at  # kept for the resume
+    (review,) = _reviews(project)
+    assert review.decision == "pause" and review.phase == "pre_incubation"
+    assert review.summary["validations"]["count"] == 1 and review.summary["iterations"]["open"] == 1
+    # No log is expected while it stands by.
+    logs = db.session.scalars(select(WeeklyLog).where(WeeklyLog.project_id == project.id)).all()
+    assert logs and max(log.week_start for log in logs) < paris_date(pause.at)
+
+
+def test_every_incubation_has_its_ledger_and_its_reviews(demo):
+    definition = get_definition("pau")
+    for title in (*REAL_PROJECTS, *COHORT):
+        project = _by_title()[title]
+        logs = db.session.scalars(select(WeeklyLog).where(WeeklyLog.project_id == project.id)).all()
+        summary = evidence_summary(project)
+        assert summary["logs"]["expected"] >= 7, title
+        assert summary["logs"]["written"] / summary["logs"]["expected"] >= 0.8, title
+        assert summary["validations"]["count"] and summary["iterations"]["count"], title
+        assert summary["indicators"] and all(i["value"] is not None for i in summary["indicators"]), title
+        coaches = {c.user_id for c in project.coaches}
+        assert all(log.author_id in coaches and log.done and 1 <= log.confidence <= 5 for log in logs), title
+        assert len({log.done for log in logs}) >= len(logs) * 0.6, title  # the weeks vary
+        # Written during the incubation, a week at a time, never ahead of time.
+        start = next(e.at for e in project.history if e.event == "start")
+        assert all(week_start(paris_date(start)) <= log.week_start <= paris_date(log.created_at)
+                   for log in logs), title
+        # Each review event has its phase review, whose snapshot holds only what came before.
+        events = [e for e in project.history if e.event in definition.events and definition.events[e.event].review]
+        reviews = _reviews(project)
+        assert [r.event_id for r in reviews] == [e.id for e in events], title
+        for review in reviews:
+            written = sum(1 for log in logs if log.created_at <= review.decided_at)
+            assert review.summary["logs"]["written"] == written > 0, title
+    # Pre-incubation budgets one day a week per agent: the days declared are close to it.
+    project = _by_title()["Pau Partage"]
+    budget = next(b for b in evidence_summary(project)["budget"] if b["phase"] == "pre_incubation")
+    assert 0.7 <= budget["declared_days"] / budget["planned_days"] <= 1.1
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 11, 19, 15, tzinfo=UTC), datetime(2031, 3, 3, 7, tzinfo=UTC)],
+                         ids=["thursday", "monday-before-the-reminders"])
+def test_the_current_cohort_is_alive_today(app, now):
+    load_demo(now=now)
+    db.session.expire_all()
+    projects = _by_title()
+    assert {title: projects[title].state for title in COHORT} == COHORT
+    startup, pre = projects["Retour en douceur"], projects["Punaises de lit : agir dès le premier signalement"]
+    start = next(e.at for e in startup.history if e.event == "start")
+    assert start == cohort_start(now) and now - start > timedelta(weeks=30)
+    coach, agent = find_user("coach@demo.incubateur.fr"), find_user("agent@demo.incubateur.fr")
+    assert startup.is_coached_by(coach) and pre.is_coached_by(coach) and pre.has_member(agent)
+
+    # A review falls due in the coming weeks, another is overdue (after a stand-by that moved it).
+    assert now < startup.review_due_at <= now + timedelta(weeks=4)
+    assert now - timedelta(weeks=5) <= pre.review_due_at < now and pre.clock_stopped_at is None
+    assert [e.event for e in pre.history][-3:] == ["continue", "pause", "resume"]
+
+    # The last complete weeks are missing: one for the first, two running for the second.
+    this_week = week_start(paris_date(now))
+    last, before = week_label(this_week - timedelta(weeks=1)), week_label(this_week - timedelta(weeks=2))
+    assert evidence_summary(startup, now)["logs"]["missing_weeks"][-1:] == [last]
+    assert evidence_summary(pre, now)["logs"]["missing_weeks"][-2:] == [before, last]
+    for project in (startup, pre):
+        assert db.session.scalars(select(Iteration).where(Iteration.project_id == project.id)).all()
+        assert db.session.scalars(select(Validation).where(Validation.project_id == project.id)).all()
+        assert db.session.scalars(select(Indicator).where(Indicator.project_id == project.id)).all()
+        assert not db.session.scalar(select(func.count()).select_from(WeeklyLog).where(
+            WeeklyLog.project_id == project.id, WeeklyLog.created_at > now))
+
+    # The reminders of the last weeks went as the scheduler sends them (last week's log is checked on
+    # Monday 9:00); older news is read.
+    checked = monday_at(this_week, 9) <= now
+    kinds = [n.kind for n in db.session.scalars(select(Notification).where(Notification.user_id == coach.id,
+                                                                          Notification.read_at.is_(None)))]
+    assert kinds.count("log_missing") == (3 if checked else 1) and "log_missing_twice" not in kinds
+    staff = find_user("staff@demo.incubateur.fr")
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == staff.id, Notification.kind == "log_missing_twice")) == (1 if checked else 0)
+    assert db.session.scalar(select(Timer.outcome).where(Timer.kind == "review_due")).startswith("review due")
+    old = now - timedelta(days=14)
+    assert not db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.created_at < old, Notification.read_at.is_(None)))
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(Notification.created_at < old))
+
+
+def test_a_tick_after_the_demo_writes_timers_and_fails_nothing(app, smtp):
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    load_demo(now=now)
+    recent = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.email_state == "pending"))
+    assert not db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.created_at < now - timedelta(days=14), Notification.email_state != "off"))
+
+    written = db.session.scalar(select(func.count()).select_from(Timer))  # the reminders the demo sent
+    report = tick(now)
+    assert report.errors == 0 and report.email_failures == 0
+    assert report.emails == recent == len(smtp.messages) > 0
+    assert db.session.scalar(select(func.count()).select_from(Timer)) > written  # the deadlines ahead
+    keys = set(db.session.scalars(select(Timer.key)))
+    startup = _by_title()["Retour en douceur"]
+    assert any(k.startswith(f"review_due:{startup.id}:") for k in keys)  # due within the coming weeks
+    assert db.session.scalar(select(func.count()).select_from(TickRun)) == 1
+
+    again = tick(now)
+    assert (again.created, again.processed, again.notifications, again.emails) == (0, 0, 0, 0)
