@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -14,11 +15,16 @@ from sqlalchemy import select
 
 from incubator import create_app
 from incubator.extensions import db
+from incubator.incubation import operations as ledger
+from incubator.incubation.models import week_label, week_start
 from incubator.jury import operations as jury
 from incubator.markdown import render_markdown
 from incubator.models import ProjectCoach
+from incubator.notifications.models import Notification
+from incubator.notifications.service import notify
 from incubator.workflows import fire
 from tests.conftest import PASSWORD, csrf_token, extract_csrf
+from tests.incubation_helpers import Incubating, incubate
 from tests.jury_helpers import Day, build_day
 
 # --- an HTML audit: what would run in a browser -------------------------------------------------------
@@ -285,6 +291,7 @@ class World:
     def __init__(self, make_user, make_call, make_project):
         self._factories = (make_user, make_call, make_project)
         self._day: Day | None = None
+        self._incubating: Incubating | None = None
         self.call = make_call()
         self.agent, self.teammate, self.newcomer = make_user("agent"), make_user("agent"), make_user("agent")
         self.staff = make_user("staff")
@@ -351,10 +358,74 @@ class World:
                                              {"template": "Bonjour ${mentor_name}", "save": "1"}),
         }.get(endpoint)
 
+    @property
+    def incubating(self) -> Incubating:
+        """A project in pre-incubation for ten weeks, with an iteration, an indicator and evidence."""
+        if self._incubating is None:
+            make_user, _make_call, make_project = self._factories
+            started = datetime.now(UTC) - timedelta(weeks=10)
+            inc = incubate(make_project, make_user, at=started, title="Projet incubé CSRF")
+            at = datetime.now(UTC)
+            ledger.save_iteration(inc.project, inc.coach, title="Premier test", hypothesis="Une hypothèse",
+                                  started_on=started.date(), at=at)
+            self.indicator = ledger.declare_indicator(inc.project, inc.coach, name="Usagers", at=at)
+            self.validation = ledger.add_validation(inc.project, inc.coach, method="interviews", users_count=3,
+                                                    held_on=at.date(), verdict="mixed", at=at)
+            db.session.commit()
+            self._incubating = inc
+        return self._incubating
+
+    def notified(self):
+        """An unread notification for the agent."""
+        notify([self.agent], "state_changed", f"csrf-{datetime.now(UTC).timestamp()}",
+               params={"project": "Projet"}, link=f"/projects/{self.project.id}", project_id=self.project.id)
+        db.session.commit()
+        return db.session.scalar(select(Notification).where(Notification.user_id == self.agent.id))
+
+    def incubation_form(self, endpoint: str):
+        inc = self.incubating
+        p = {"project_id": inc.project.id}
+        last_week = week_label(week_start(datetime.now(UTC).date()) - timedelta(days=7))
+        today = datetime.now(UTC).date().isoformat()
+        iteration = {"title": "Deuxième test", "hypothesis": "Les usagers viennent", "started_on": today,
+                     "experiment": "", "audience": "", "users_count": "12", "measure": "", "target": "",
+                     "result": "", "learning": "", "decision": "", "pivot_change": "", "ended_on": ""}
+        v = f"indicator-{self.indicator.id}"
+        return {
+            "incubation.edit_log": (inc.coach, {**p, "week": last_week},
+                                    {"done": "Entretiens", "learnt": "", "blockers": "", "next_steps": "",
+                                     "team_note": "", "days_spent": "2", "confidence": "3"}),
+            "incubation.new_iteration": (inc.coach, p, iteration),
+            "incubation.edit_iteration": (inc.coach, {**p, "number": 1}, {**iteration, "title": "Premier test revu"}),
+            "incubation.declare_indicator": (inc.coach, p, {"name": "Kits distribués", "unit": "kits",
+                                                            "description": "", "target": "1000"}),
+            "incubation.record_indicator_value": (inc.coach, {**p, "indicator_id": self.indicator.id},
+                                                  {f"{v}-measured_on": today, f"{v}-value": "40", f"{v}-note": ""}),
+            "incubation.programme_settings": (inc.staff, {"programme_id": inc.project.call.programme_id},
+                                              {"phase_pre_incubation": "1,5", "phase_startup": ""}),
+            "incubation.new_validation": (inc.coach, p, {"method": "survey", "users_count": "40", "held_on": today,
+                                                         "verdict": "validated", "notes": "", "iteration_id": ""}),
+            "incubation.add_attachment": (inc.coach, {**p, "validation_id": self.validation.id},
+                                          {"files": lambda: (io.BytesIO(b"%PDF-1.4 test"), "cr.pdf")}),
+            "incubation.review": (inc.staff, p, {"event": "continue", "comment": "Encore un trimestre.",
+                                                 "taken_over_by": ""}),
+        }.get(endpoint)
+
     def form(self, endpoint: str):
-        """(who posts, URL arguments, form data) for a request that succeeds with a valid token."""
+        """(who posts, URL arguments, form data) for a request that succeeds with a valid token.
+
+        A value may be a function, called for each request (a file to upload is read once)."""
         if endpoint.startswith("jury."):
             return self.jury_form(endpoint)
+        if endpoint.startswith("incubation."):
+            return self.incubation_form(endpoint)
+        if endpoint == "notifications.open":
+            return (self.agent, {"notification_id": self.notified().id}, {})
+        if endpoint == "notifications.read_all":
+            self.notified()
+            return (self.agent, {}, {})
+        if endpoint == "notifications.preferences":
+            return (self.agent, {}, {"email_frequency": "digest", "locale": "en"})
         opens = datetime.now(UTC) + timedelta(days=5)
         dates = {"opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
                  "closes_at": (opens + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")}
@@ -409,7 +480,11 @@ def test_the_forms_are_all_known():
              "projects.add_coach", "projects.remove_coach", "admin.new_user", "admin.edit_user",
              "jury.new_session", "jury.edit", "jury.running_order", "jury.appoint", "jury.draw", "jury.absent",
              "jury.present", "jury.replace", "jury.chair", "jury.score", "jury.conflict", "jury.deliberation",
-             "jury.decision", "jury.close", "jury.criteria", "jury.assign_mentor", "jury.mission_letter_template"}
+             "jury.decision", "jury.close", "jury.criteria", "jury.assign_mentor", "jury.mission_letter_template",
+             "incubation.edit_log", "incubation.new_iteration", "incubation.edit_iteration",
+             "incubation.declare_indicator", "incubation.record_indicator_value", "incubation.programme_settings",
+             "incubation.new_validation", "incubation.add_attachment", "incubation.review",
+             "notifications.open", "notifications.read_all", "notifications.preferences"}
     assert {endpoint for endpoint, _rule in POST_RULES} == known
     assert len(POST_RULES) >= 12
 
@@ -421,7 +496,12 @@ def test_every_form_refuses_a_post_without_a_valid_csrf_token(endpoint, rule, to
     if user is not None:
         login(user)
     url = url_for(endpoint, _external=False, **args)
-    data = dict(data)
+    fields = dict(data)
+
+    def fresh(extra: dict) -> dict:
+        return {**{k: v() if callable(v) else v for k, v in fields.items()}, **extra}
+
+    data = fresh({})
     if token == "empty":
         data["csrf_token"] = ""
     elif token == "garbage":
@@ -437,7 +517,7 @@ def test_every_form_refuses_a_post_without_a_valid_csrf_token(endpoint, rule, to
     # The same request with the session's own token goes through: the refusal was the token's.
     if token == "missing":
         session_cookie_before = session_cookie(client)
-        response = client.post(url, data={**data, "csrf_token": csrf_token(client)})
+        response = client.post(url, data=fresh({"csrf_token": csrf_token(client)}))
         assert response.status_code in (302, 303), (url, response.status_code)
         assert everything() != before or endpoint in ("auth.login", "auth.logout", "auth.language")
         if endpoint in ("auth.login", "auth.logout", "auth.language"):
