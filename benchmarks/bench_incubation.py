@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from sqlalchemy import event, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import Counter, run, timed  # noqa: E402
 from incubator import create_app  # noqa: E402
 from incubator.calls.operations import create_call  # noqa: E402
 from incubator.extensions import db  # noqa: E402
@@ -39,25 +38,6 @@ from incubator.models import Project, ProjectCoach, ProjectEvent, ProjectMember,
 from incubator.notifications.timers import tick  # noqa: E402
 
 WEEKS = 52
-
-
-class Counter:
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self, *args):
-        self.n += 1
-
-
-def timed(func, rounds: int, counter: Counter) -> tuple[float, float]:
-    times = []
-    counter.n = 0
-    for _ in range(rounds):
-        db.session.expire_all()
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, counter.n / rounds
 
 
 def person(email: str, role: str) -> User:
@@ -173,22 +153,9 @@ def main() -> None:
     parser.add_argument("--db", help="database URL, or `postgresql` for a throw-away server started here")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("incubator").setLevel(logging.ERROR)
     sizes = [10, 100, 500]
-    if args.db == "postgresql":
-        from tests.pg import TempPostgres
-
-        server = TempPostgres()
-        try:
-            measure(server.start(), sizes, args.rounds)
-        finally:
-            server.stop()
-    elif args.db:
-        measure(args.db, sizes, args.rounds)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            measure(f"sqlite:///{tmp}/bench.sqlite", sizes, args.rounds)
+    run(measure, sizes, args.rounds, args.db)
 
 
 if __name__ == "__main__":

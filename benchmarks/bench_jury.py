@@ -9,11 +9,7 @@ has submitted a sheet on every project), the median time and SQL statement count
 from __future__ import annotations
 
 import argparse
-import logging
-import statistics
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import Counter, run, timed  # noqa: E402
 from incubator import create_app  # noqa: E402
 from incubator.calls.operations import create_call  # noqa: E402
 from incubator.extensions import db  # noqa: E402
@@ -29,25 +26,6 @@ from incubator.jury import operations as jury  # noqa: E402
 from incubator.jury.models import PitchSession  # noqa: E402
 from incubator.models import User  # noqa: E402
 from tests.jury_helpers import bulk_session  # noqa: E402
-
-
-class Counter:
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self, *args):
-        self.n += 1
-
-
-def timed(func, rounds: int, counter: Counter) -> tuple[float, float]:
-    times = []
-    counter.n = 0
-    for _ in range(rounds):
-        db.session.expire_all()
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, counter.n / rounds
 
 
 def measure(url: str, shapes: list[tuple[int, int]], rounds: int) -> None:
@@ -86,21 +64,8 @@ def main() -> None:
     parser.add_argument("--db", help="database URL, or `postgresql` for a throw-away server started here")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     shapes = [(10, 5), (30, 5), (100, 5), (30, 15), (100, 15)]
-    if args.db == "postgresql":
-        from tests.pg import TempPostgres
-
-        server = TempPostgres()
-        try:
-            measure(server.start(), shapes, args.rounds)
-        finally:
-            server.stop()
-    elif args.db:
-        measure(args.db, shapes, args.rounds)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            measure(f"sqlite:///{tmp}/bench.sqlite", shapes, args.rounds)
+    run(measure, shapes, args.rounds, args.db)
 
 
 if __name__ == "__main__":

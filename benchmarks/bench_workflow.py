@@ -10,10 +10,8 @@ and SQL statement count of `fire()` (submit then shortlist, each committed), and
 from __future__ import annotations
 
 import argparse
-import logging
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,19 +19,14 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import event, insert
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import Counter, run  # noqa: E402
 from incubator import create_app
 from incubator.calls.operations import create_call
 from incubator.extensions import db
 from incubator.models import Project, ProjectEvent, ProjectMember, User
 from incubator.workflows import fire
-
-
-class Counter:
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self, *args):
-        self.n += 1
 
 
 def bulk_projects(call, author, n, now):
@@ -111,22 +104,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    if args.db == "postgresql":
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from tests.pg import TempPostgres
-
-        server = TempPostgres()
-        try:
-            measure(server.start(), sizes, args.rounds)
-        finally:
-            server.stop()
-    elif args.db:
-        measure(args.db, sizes, args.rounds)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            measure(f"sqlite:///{tmp}/bench.sqlite", sizes, args.rounds)
+    run(measure, [int(s) for s in args.sizes.split(",")], args.rounds, args.db)
 
 
 if __name__ == "__main__":
