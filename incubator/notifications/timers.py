@@ -226,19 +226,19 @@ def staff_users() -> list[Recipient]:
     return g.tick_staff
 
 
-def _project(project_id: int) -> Project | None:
-    return db.session.scalar(
-        select(Project).where(Project.id == project_id).options(
-            selectinload(Project.history), selectinload(Project.call).selectinload(Call.programme),
-            selectinload(Project.members).selectinload(ProjectMember.user),
-            selectinload(Project.coaches).selectinload(ProjectCoach.user),
-        )
-    )
+def _project(project_id: int, *, team: bool = False) -> Project | None:
+    """The project with its history, call and coaches (and its team when asked)."""
+    options = [selectinload(Project.history), selectinload(Project.call),
+               selectinload(Project.coaches).selectinload(ProjectCoach.user)]
+    if team:
+        options.append(selectinload(Project.members).selectinload(ProjectMember.user))
+    return db.session.scalar(select(Project).where(Project.id == project_id).options(*options))
 
 
-def _has_log(project_id: int, monday: date) -> bool:
-    return db.session.scalar(select(WeeklyLog.id).where(WeeklyLog.project_id == project_id,
-                                                        WeeklyLog.week_start == monday)) is not None
+def _written(project_id: int, *mondays: date) -> set[date]:
+    """Which of these weeks have a log."""
+    return set(db.session.scalars(select(WeeklyLog.week_start).where(WeeklyLog.project_id == project_id,
+                                                                     WeeklyLog.week_start.in_(mondays))))
 
 
 def handle_weekly_log(timer: Timer, at: datetime) -> tuple[str, int]:
@@ -249,15 +249,16 @@ def handle_weekly_log(timer: Timer, at: datetime) -> tuple[str, int]:
     active = active_periods(periods(project.history, get_definition(project.workflow)))
     if not week_was_expected(monday, active):
         return "not in incubation that week", 0
-    if _has_log(project.id, monday):
+    previous = monday - timedelta(days=7)
+    written = _written(project.id, monday, previous)
+    if monday in written:
         return "log written", 0
     params = {"project": project.title, "week": week_label(monday), "monday": monday.isoformat()}
     link = path("incubation.journal", project_id=project.id)
     coaches = [c.user for c in project.coaches]
     count = notify(coaches or staff_users(), "log_missing", timer.key, params=params, link=link,
                    project_id=project.id, at=at)
-    previous = monday - timedelta(days=7)
-    if week_was_expected(previous, active) and not _has_log(project.id, previous):
+    if week_was_expected(previous, active) and previous not in written:
         count += notify(staff_users(), "log_missing_twice", f"{timer.key}:twice",
                         params={**params, "previous_monday": previous.isoformat()}, link=link,
                         project_id=project.id, at=at)
@@ -316,7 +317,7 @@ def handle_call_closed(timer: Timer, at: datetime) -> tuple[str, int]:
 
 
 def handle_review_due(timer: Timer, at: datetime) -> tuple[str, int]:
-    project = _project(timer.project_id)
+    project = _project(timer.project_id, team=True)
     if project is None:
         return "project gone", 0
     definition = get_definition(project.workflow)
