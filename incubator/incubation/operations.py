@@ -361,6 +361,13 @@ def record_value(indicator: Indicator, actor: User, *, measured_on=None, value=N
     return row
 
 
+def set_time_budget(programme, budget: dict[str, float], phases: list[str]) -> None:
+    """Replace the budget of these phases; phases of other workflows keep theirs."""
+    kept = {k: v for k, v in (programme.time_budget or {}).items() if k not in phases}
+    programme.time_budget = {**kept, **budget}  # a new dict: the JSON column sees the change
+    db.session.flush()
+
+
 def weeks_between(first: date, last: date) -> list[date]:
     weeks, monday = [], week_start(first)
     while monday <= last:
@@ -370,6 +377,6 @@ def weeks_between(first: date, last: date) -> list[date]:
 
 
 __all__ = [
-    "add_attachments", "add_validation", "declare_indicator", "incubation_started_on", "is_incubating",
-    "record_value", "save_iteration", "save_log", "weeks_between", "active_periods",
+    "active_periods", "add_attachments", "add_validation", "declare_indicator", "incubation_started_on",
+    "is_incubating", "record_value", "save_iteration", "save_log", "set_time_budget", "weeks_between",
 ]

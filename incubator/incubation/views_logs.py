@@ -38,7 +38,14 @@ from .forms_logs import (
     time_budget_form_class,
 )
 from .models import Indicator, Iteration, WeeklyLog, parse_week, week_label, week_start
-from .operations import declare_indicator, incubation_started_on, record_value, save_iteration, save_log
+from .operations import (
+    declare_indicator,
+    incubation_started_on,
+    record_value,
+    save_iteration,
+    save_log,
+    set_time_budget,
+)
 from .periods import active_periods, expected_weeks, paris_date, periods, time_budget
 
 WEEKS_PER_PAGE = 26
@@ -579,13 +586,6 @@ def _programme_phases(programme: Programme) -> tuple[list[tuple[str, str]], list
         for phase in definition.phases.values():
             phases.setdefault(phase.name, phase.label(locale_code()))
     return list(phases.items()), calls
-
-
-def set_time_budget(programme: Programme, budget: dict[str, float], phases: list[str]) -> None:
-    """Replace the budget of these phases; phases of other workflows keep theirs."""
-    kept = {k: v for k, v in (programme.time_budget or {}).items() if k not in phases}
-    programme.time_budget = {**kept, **budget}  # a new dict: the JSON column sees the change
-    db.session.flush()
 
 
 @bp.route("/programmes/<int:programme_id>/settings", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import utcnow
@@ -50,3 +51,18 @@ def notify(users: Iterable[User], kind: str, key: str, *, params: dict, link: st
         .returning(Notification.id)
     ).all()
     return len(written)
+
+
+def apply_frequency(user, frequency: str) -> None:
+    """The e-mails not sent yet follow the new choice: none cancels them, the digest gathers them
+    for Monday, immediate sends them at the next round. Those being sent are left alone."""
+    if frequency == user.email_frequency:
+        return
+    waiting = {"none": ("pending", "digest"), "digest": ("pending",), "immediate": ("digest",)}[frequency]
+    state = {"none": "off", "digest": "digest", "immediate": "pending"}[frequency]
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.email_state.in_(waiting))
+        .values(email_state=state)
+    )
+    user.email_frequency = frequency

@@ -16,7 +16,7 @@ from . import bp
 from .forms import PreferencesForm
 from .messages import title
 from .models import Notification
-from .service import mail_enabled
+from .service import apply_frequency, mail_enabled
 
 # The digest is the e-mail that sums the week up: it is not a notification of its own in the inbox.
 HIDDEN_KINDS = ("digest",)
@@ -88,21 +88,6 @@ def read_all():
     if result.rowcount:
         flash(_("All your notifications are marked as read."), "success")
     return redirect(_back_to_inbox())
-
-
-def apply_frequency(user, frequency: str) -> None:
-    """The e-mails not sent yet follow the new choice: none cancels them, the digest gathers them
-    for Monday, immediate sends them at the next round. Those being sent are left alone."""
-    if frequency == user.email_frequency:
-        return
-    waiting = {"none": ("pending", "digest"), "digest": ("pending",), "immediate": ("digest",)}[frequency]
-    state = {"none": "off", "digest": "digest", "immediate": "pending"}[frequency]
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.email_state.in_(waiting))
-        .values(email_state=state)
-    )
-    user.email_frequency = frequency
 
 
 @bp.route("/account/preferences", methods=["GET", "POST"])
