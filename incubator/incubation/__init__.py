@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("incubation", __name__)
 
-from . import views_evidence, views_logs  # noqa: E402,F401  (routes register on import)
+from . import views_evidence, views_logs, views_portfolio  # noqa: E402,F401  (routes register on import)
