@@ -93,6 +93,9 @@ HANDLERS = re.compile(r"\bon[a-z]+\s*=")
 def markup_problems(page: str) -> list[str]:
     """live_html_problems, plus a plain look at every tag, which also sees through comment tricks."""
     problems = live_html_problems(page)
+    # The app's own workflow picture (drawn from the definition, never from user text: its
+    # escaping is tested in tests/test_workflow_diagram.py) is the one SVG a page may hold.
+    page = re.sub(r'<svg class="wfd[ "].*?</svg>', "", page, flags=re.S)
     lowered = page.lower()
     # A literal "<" only comes from markup, never from escaped text.
     problems += [f"{needle} in the page" for needle in
