@@ -37,6 +37,8 @@ def test_weeks_are_iso_weeks_in_paris():
     assert week_label(date(2030, 1, 7)) == "2030-W02"
     assert parse_week("2030-W02") == date(2030, 1, 7)
     assert parse_week("2030-W99") is None and parse_week("nonsense") is None
+    assert parse_week("2025-W53") is None  # 2025 has 52 ISO weeks: no rolling over into 2026
+    assert parse_week("2026-W01") == date(2025, 12, 29) and parse_week("2020-W53") == date(2020, 12, 28)
 
 
 def test_continue_keeps_the_state_and_sets_the_next_review_a_phase_later(inc):

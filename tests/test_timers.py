@@ -290,3 +290,23 @@ def test_two_scheduler_processes_send_nothing_twice(app, make_user, database_url
     assert db.session.scalar(select(db.func.count()).select_from(Notification)
                              .where(Notification.kind == "call_closing")) == 3
     assert sorted(m["To"].addresses[0].addr_spec for m in server.inbox.messages) == sorted(u.email for u in team)
+
+
+def test_a_title_with_a_line_break_does_not_stop_the_emails(inc, smtp, make_user):
+    inc.project.title = "Projet\nsur deux lignes"
+    db.session.commit()
+    tick(START)
+    report = tick(check_time(1))  # the coach and the staff are told; the subject is folded to one line
+    assert report.email_failures == 0 and report.emails >= 2
+    assert "« Projet sur deux lignes »" in smtp.to(inc.coach.email)[0]["Subject"]
+
+
+def test_a_tick_at_a_later_instant_does_not_hide_the_deadlines_before_it(inc):
+    tick(START)
+    tick(check_time(10))  # someone runs `incubator tick --at` ten weeks ahead
+    db.session.query(Notification).delete()
+    db.session.query(Timer).delete()
+    db.session.commit()
+    tick(START + timedelta(days=1))
+    tick(check_time(0))  # the real Monday: the week-2 reminder is still written and sent
+    assert keys("log_missing") == [f"weekly_log:{inc.project.id}:2030-W02"]

@@ -46,9 +46,11 @@ def week_label(monday: date) -> str:
 def parse_week(text: str) -> date | None:
     """The Monday of an ISO week written `2026-W47`; None when it is not one."""
     try:
-        return datetime.strptime(text + "-1", "%G-W%V-%u").date()
+        monday = datetime.strptime(text + "-1", "%G-W%V-%u").date()
     except (ValueError, TypeError):
         return None
+    # strptime rolls a week 53 the year lacks over into the next year: refuse it.
+    return monday if week_label(monday) == text else None
 
 
 class WeeklyLog(db.Model):

@@ -7,7 +7,7 @@ flushes and never commits: the caller does, once.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select
@@ -145,9 +145,8 @@ def save_log(project: Project, actor: User, monday: date, *, done="", learnt="",
     log.updated_by_id = actor.id
     log.updated_at = at
     try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
+        db.session.flush()
+    except IntegrityError as exc:  # the caller rolls back, as after any DomainError
         raise Conflict(_("Someone else just wrote the log of week %(week)s; reload the page.",
                          week=week_label(monday))) from exc
     return log
@@ -206,9 +205,8 @@ def save_iteration(project: Project, actor: User, iteration: Iteration | None = 
         iteration.decided_by_id = actor.id if decision else None
     iteration.updated_at = at
     try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
+        db.session.flush()
+    except IntegrityError as exc:  # the caller rolls back, as after any DomainError
         raise Conflict(_("Another iteration was just added; reload the page and try again.")) from exc
     return iteration
 
@@ -298,9 +296,11 @@ def _files_kept(session) -> None:
     session.info.pop("new_files", None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _files_dropped(session, previous_transaction) -> None:
-    if previous_transaction.parent is None or not previous_transaction.nested:
+@event.listens_for(Session, "after_transaction_end")
+def _files_dropped(session, transaction) -> None:
+    """The transaction ended without a commit (a rollback, or the session closed after an error):
+    the files it wrote have no row and go."""
+    if transaction.parent is None:
         keys = session.info.pop("new_files", None)
         if keys:
             storage.discard(keys)
@@ -368,15 +368,7 @@ def set_time_budget(programme, budget: dict[str, float], phases: list[str]) -> N
     db.session.flush()
 
 
-def weeks_between(first: date, last: date) -> list[date]:
-    weeks, monday = [], week_start(first)
-    while monday <= last:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
-
-
 __all__ = [
     "active_periods", "add_attachments", "add_validation", "declare_indicator", "incubation_started_on",
-    "is_incubating", "record_value", "save_iteration", "save_log", "set_time_budget", "weeks_between",
+    "is_incubating", "record_value", "save_iteration", "save_log", "set_time_budget",
 ]

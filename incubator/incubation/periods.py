@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
-
 from ..workflows import Definition
 from .models import week_start
 
@@ -123,7 +121,3 @@ def time_budget(active: list[Period], budget: dict[str, float], members: int,
         result.append(Budget(phase, float(per_week), round(weeks, 1), members,
                              round(weeks * members * float(per_week), 1), round(declared, 1)))
     return result
-
-
-def planned_end(start: datetime, months: int, stood_by: timedelta = timedelta(0)) -> datetime:
-    return start + relativedelta(months=months) + stood_by

@@ -60,6 +60,8 @@ def evidence_summary(project: Project, at: datetime | None = None) -> dict:
     budgets = time_budget(active, project.call.programme.time_budget or {}, members, logs, at)
 
     latest = (select(IndicatorValue.indicator_id, func.max(IndicatorValue.measured_on).label("day"))
+              .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+              .where(Indicator.project_id == project.id)
               .group_by(IndicatorValue.indicator_id).subquery())
     indicators = [
         {"name": name, "unit": unit, "target": target, "value": value,

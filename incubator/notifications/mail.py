@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from ..clock import utcnow
 from ..extensions import db
 from .messages import compose
 from .models import Notification
@@ -52,11 +53,15 @@ def open_connection() -> smtplib.SMTP:
     return connection
 
 
-def _claim(at: datetime, limit: int) -> list[int]:
-    """Take up to `limit` pending e-mails for this process; commits so others see them taken."""
+def _claim(limit: int) -> list[int]:
+    """Take up to `limit` pending e-mails for this process; commits so others see them taken.
+
+    Claims are stamped with the real time, whatever instant the tick processes: a claim is
+    stale after STALE_CLAIM of real time."""
+    now = utcnow()
     db.session.execute(
         update(Notification)
-        .where(Notification.email_state == "sending", Notification.email_claimed_at < at - STALE_CLAIM)
+        .where(Notification.email_state == "sending", Notification.email_claimed_at < now - STALE_CLAIM)
         .values(email_state="pending")
     )
     candidates = db.session.scalars(
@@ -68,7 +73,7 @@ def _claim(at: datetime, limit: int) -> list[int]:
         result = db.session.execute(
             update(Notification)
             .where(Notification.id == notification_id, Notification.email_state == "pending")
-            .values(email_state="sending", email_claimed_at=at)
+            .values(email_state="sending", email_claimed_at=now)
         )
         if result.rowcount == 1:
             claimed.append(notification_id)
@@ -80,7 +85,7 @@ def deliver_pending(at: datetime, limit: int = 200) -> tuple[int, int]:
     """Send the e-mails waiting in the outbox; returns (sent, failed attempts)."""
     if not current_app.config.get("MAIL_SERVER"):
         return 0, 0
-    claimed = _claim(at, limit)
+    claimed = _claim(limit)
     if not claimed:
         return 0, 0
     notifications = db.session.scalars(
@@ -98,7 +103,7 @@ def deliver_pending(at: datetime, limit: int = 200) -> tuple[int, int]:
             if connection is None:
                 raise smtplib.SMTPServerDisconnected("no connection")
             connection.send_message(build_message(notification))
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # one bad message must not stop the others
             failed += 1
             notification.email_attempts += 1
             notification.email_state = "failed" if notification.email_attempts >= MAX_ATTEMPTS else "pending"

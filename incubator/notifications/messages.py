@@ -36,7 +36,7 @@ def _moment(value: str | None) -> str:
 def _state(workflow: str | None, state: str | None, locale: str) -> str:
     try:
         return get_definition(workflow).states[state].label(locale)
-    except (KeyError, TypeError):
+    except (LookupError, TypeError):
         for definition in all_definitions():
             if state in definition.states:
                 return definition.states[state].label(locale)
@@ -46,7 +46,7 @@ def _state(workflow: str | None, state: str | None, locale: str) -> str:
 def _phase(workflow: str | None, phase: str | None, locale: str) -> str:
     try:
         return get_definition(workflow).phases[phase].label(locale)
-    except (KeyError, TypeError):
+    except (LookupError, TypeError):
         return phase or ""
 
 
@@ -102,6 +102,7 @@ def _text(kind: str, p: dict, locale: str) -> tuple[str, str]:
 def compose(kind: str, params: dict, link: str, locale: str) -> Message:
     with force_locale(locale or "fr"):
         subject, body = _text(kind, params or {}, locale or "fr")
+        subject = " ".join(subject.split())  # a title typed with a line break must not break the header
         url = public_url(link) if link else ""
         text = body
         if url:

@@ -76,7 +76,10 @@ def tick(at: datetime | None = None) -> TickReport:
     """Process everything due at `at` (default: now). Safe to run twice, or in two processes."""
     at = aware(at or utcnow())
     g.pop("tick_staff", None)
-    floor = db.session.scalar(select(func.max(TickRun.at)).where(TickRun.finished_at.is_not(None)))
+    # The last finished tick up to this instant: a tick run with a later `--at` does not hide
+    # the deadlines in between from the real ones.
+    floor = db.session.scalar(select(func.max(TickRun.at))
+                              .where(TickRun.finished_at.is_not(None), TickRun.at <= at))
     floor = floor if floor is not None else at - FIRST_RUN_LOOKBACK
     report = TickReport(at=at, floor=floor)
     run = TickRun(at=at, started_at=utcnow())
@@ -134,14 +137,11 @@ def write_deadlines(at: datetime, floor: datetime) -> int:
     # Weekly-log checks: Monday 9:00 (Paris) of each week after a week the project may have been
     # active in. Projects that moved since the last tick are included: they may have been active.
     mondays = _mondays(floor, at + timedelta(days=8))
-    for project_id, workflow, state in db.session.execute(
-        select(Project.id, Call.workflow, Project.state).join(Call)
-        .where(Project.phase.is_not(None))
+    open_states = sorted({s.name for d in all_definitions() for s in d.states.values() if not s.final})
+    for project_id in db.session.scalars(
+        select(Project.id).where(Project.phase.is_not(None), Project.state.in_(open_states))
         .where((Project.clock_stopped_at.is_(None)) | (Project.updated_at > floor))
     ):
-        definition = get_definition(workflow)
-        if definition.states[state].final and state not in definition.phase_states():
-            continue
         for monday in mondays:
             checked = monday - timedelta(days=7)
             add(f"weekly_log:{project_id}:{week_label(checked)}", "weekly_log",
