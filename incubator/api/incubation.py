@@ -27,7 +27,7 @@ from ..incubation.models import (
     parse_week,
     week_label,
 )
-from ..incubation.periods import active_periods, expected_weeks, paris_date, periods
+from ..incubation.periods import active_periods, paris_date, periods, weeks_owed
 from ..incubation.summary import evidence_summary
 from ..models import Project
 from ..notifications import messages
@@ -215,7 +215,7 @@ def missing_weeks(project: Project) -> list[str]:
     active = active_periods(periods(project.history, get_definition(project.workflow)))
     today = paris_date(utcnow())
     written = set(db.session.scalars(select(WeeklyLog.week_start).where(WeeklyLog.project_id == project.id)))
-    return [week_label(w) for w in expected_weeks(active, today) if (today - w).days >= 7 and w not in written]
+    return [week_label(w) for w in weeks_owed(active, today) if w not in written]
 
 
 # --- weekly logs ----------------------------------------------------------------------------------------

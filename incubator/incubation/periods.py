@@ -93,6 +93,12 @@ def expected_weeks(active: list[Period], until: date) -> list[date]:
     return weeks
 
 
+def weeks_owed(active: list[Period], today: date) -> list[date]:
+    """The weeks that are over in which a log was expected: the current week is not owed yet."""
+    current = week_start(today)
+    return [monday for monday in expected_weeks(active, today) if monday < current]
+
+
 @dataclass(frozen=True)
 class Budget:
     phase: str

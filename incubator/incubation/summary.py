@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Project, ProjectMember
 from ..workflows import get_definition
 from .models import Indicator, IndicatorValue, Iteration, Validation, WeeklyLog, week_label
-from .periods import active_periods, expected_weeks, paris_date, periods, time_budget
+from .periods import active_periods, paris_date, periods, time_budget, weeks_owed
 
 
 def evidence_summary(project: Project, at: datetime | None = None) -> dict:
@@ -51,8 +51,7 @@ def evidence_summary(project: Project, at: datetime | None = None) -> dict:
     active = active_periods(all_periods)
     today = paris_date(at)
     written = {log.week_start for log in logs}
-    # A week is missing once it is over: the current week is not counted yet.
-    weeks = [w for w in expected_weeks(active, today) if (today - w).days >= 7]
+    weeks = weeks_owed(active, today)
     missing = [w for w in weeks if w not in written]
     recent = sorted(logs, key=lambda log: log.week_start)[-4:]
     members = db.session.scalar(select(func.count()).select_from(ProjectMember)

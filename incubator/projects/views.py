@@ -16,7 +16,7 @@ from ..extensions import db
 from ..forms import apply_errors
 from ..incubation.models import WeeklyLog
 from ..incubation.operations import is_incubating
-from ..incubation.periods import active_periods, expected_weeks, paris_date, periods
+from ..incubation.periods import active_periods, paris_date, periods, weeks_owed
 from ..jury.letters import is_selection
 from ..jury.models import Criterion, Juror, PitchSession, PitchSlot, Score, ScoreSheet
 from ..models import Call, Project, ProjectCoach, ProjectEvent, ProjectMember, User, UserRole
@@ -140,9 +140,7 @@ def _incubation_box(project: Project, definition) -> dict | None:
     now = utcnow()
     today = paris_date(now)
     written = set(db.session.scalars(select(WeeklyLog.week_start).where(WeeklyLog.project_id == project.id)))
-    # A week is missing once it is over, as in the review's evidence summary.
-    expected = [w for w in expected_weeks(active_periods(periods(project.history, definition)), today)
-                if (today - w).days >= 7]
+    expected = weeks_owed(active_periods(periods(project.history, definition)), today)
     due = project.review_due_at
     return {
         "due": due,
