@@ -10,8 +10,6 @@ Monday (every project's log check falls due) and a quiet tick a minute later.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,7 +20,7 @@ from sqlalchemy import event, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Counter, run, timed  # noqa: E402
+from benchmarks.common import Counter, main, timed  # noqa: E402
 from incubator import create_app  # noqa: E402
 from incubator.calls.operations import create_call  # noqa: E402
 from incubator.extensions import db  # noqa: E402
@@ -148,15 +146,5 @@ def measure(url: str, sizes: list[int], rounds: int) -> None:
             print(f"{size:>9} {cells}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database URL, or `postgresql` for a throw-away server started here")
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    logging.getLogger("incubator").setLevel(logging.ERROR)
-    sizes = [10, 100, 500]
-    run(measure, sizes, args.rounds, args.db)
-
-
 if __name__ == "__main__":
-    main()
+    main(measure, [10, 100, 500], __doc__)

@@ -8,7 +8,6 @@ has submitted a sheet on every project), the median time and SQL statement count
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Counter, run, timed  # noqa: E402
+from benchmarks.common import Counter, main, timed  # noqa: E402
 from incubator import create_app  # noqa: E402
 from incubator.calls.operations import create_call  # noqa: E402
 from incubator.extensions import db  # noqa: E402
@@ -59,14 +58,5 @@ def measure(url: str, shapes: list[tuple[int, int]], rounds: int) -> None:
                   f"{page[1]:>9.1f} {minutes[0]:>11.1f} {minutes[1]:>12.1f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database URL, or `postgresql` for a throw-away server started here")
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    shapes = [(10, 5), (30, 5), (100, 5), (30, 15), (100, 15)]
-    run(measure, shapes, args.rounds, args.db)
-
-
 if __name__ == "__main__":
-    main()
+    main(measure, [(10, 5), (30, 5), (100, 5), (30, 15), (100, 15)], __doc__)

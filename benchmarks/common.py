@@ -53,3 +53,16 @@ def run(measure, shapes, rounds: int, database: str | None) -> None:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             measure(f"sqlite:///{tmp}/bench.sqlite", shapes, rounds)
+
+
+def main(measure, shapes, description: str, rounds: int = 5) -> None:
+    """The command line every benchmark shares: `--db` (a URL, or `postgresql`) and `--rounds`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--db", help="database URL, or `postgresql` for a throw-away server started here "
+                                     "(default: a temporary SQLite file)")
+    parser.add_argument("--rounds", type=int, default=rounds)
+    args = parser.parse_args()
+    logging.getLogger("incubator").setLevel(logging.ERROR)
+    run(measure, shapes, args.rounds, args.db)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -201,6 +202,13 @@ class Project(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Who carries the project on after its outcome: the service, the association...
     taken_over_by: Mapped[str] = mapped_column(String(200), default="")
+    # One of incubator.themes.THEMES, or None: the learnings search and the catalogue filter on it.
+    theme: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Open data: the programme team publishes a project; only then is it in the public catalogue,
+    # with the summary written for the public (never the team's own texts unreviewed).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    public_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A senior manager who sponsors a selected project (Nantes: a deputy director general).
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -212,6 +220,7 @@ class Project(db.Model):
 
     call: Mapped[Call] = relationship()
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
     members: Mapped[list[ProjectMember]] = relationship(
         back_populates="project", cascade="all, delete-orphan",
         order_by="(ProjectMember.added_at, ProjectMember.user_id)",
@@ -247,6 +256,9 @@ class ProjectMember(db.Model):
     )
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The member agreed that their name appears with the project in the public catalogue.
+    # Only they may give or withdraw it; without it the open data never names them.
+    name_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     project: Mapped[Project] = relationship(back_populates="members")
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -168,6 +168,7 @@ def propose(call_id: int):
                 call, current_user, title=form.title.data, problem=form.problem.data,
                 proposal=form.proposal.data, service=form.service.data,
                 answers=form.answers(), team_emails=split_emails(form.team.data),
+                theme=form.theme.data,
             )
         except InvalidData as exc:
             apply_errors(form, exc)

@@ -10,15 +10,15 @@ import math
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..clock import utcnow
 from ..errors import Conflict, InvalidData
 from ..extensions import db
-from ..models import Project, User
-from ..workflows import get_definition
+from ..models import Call, Project, User
+from ..workflows import all_definitions, get_definition
 from . import storage
 from .models import (
     ITERATION_DECISIONS,
@@ -99,6 +99,14 @@ def is_incubating(project: Project) -> bool:
     """Pre-incubation, startup mode or on hold: the ledger is open; final states are read-only."""
     definition = get_definition(project.workflow)
     return project.phase is not None and not definition.states[project.state].final
+
+
+def incubating_clause():
+    """Projects in a phase and not in a final state (pre-incubation, startup mode, on hold)."""
+    clauses = [and_(Call.workflow == d.name,
+                    Project.state.in_([name for name, state in d.states.items() if not state.final]))
+               for d in all_definitions()]
+    return and_(Project.phase.is_not(None), or_(*clauses))
 
 
 def _require_open(project: Project) -> None:

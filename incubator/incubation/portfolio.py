@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Call, Programme, Project, ProjectCoach, ProjectEvent, ProjectMember, User
+from ..models import Call, Programme, Project, User
 from ..templating import state_label
 from ..workflows import Definition, get_definition
+from . import loading
 from .forms_evidence import METHOD_LABELS, VERDICT_LABELS
 from .models import Indicator, IndicatorValue, Iteration, PhaseReview, Validation, WeeklyLog
 from .periods import Budget, active_periods, periods, time_budget
@@ -106,15 +107,7 @@ class Portfolio:
 
 def load_project(project_id: int) -> Project | None:
     """The project with its call, programme, team, coaches, mentor and history: a fixed number of queries."""
-    return db.session.scalar(
-        select(Project).where(Project.id == project_id).options(
-            selectinload(Project.call).selectinload(Call.programme),
-            selectinload(Project.members).selectinload(ProjectMember.user),
-            selectinload(Project.coaches).selectinload(ProjectCoach.user),
-            selectinload(Project.mentor),
-            selectinload(Project.history).selectinload(ProjectEvent.actor),
-        )
-    )
+    return loading.load_project(project_id, people=True, actors=True, mentor=True)
 
 
 def load_portfolio(project: Project, now: datetime, locale: str = "fr") -> Portfolio:

@@ -159,7 +159,7 @@ def find_standbys(rows: list[ProjectEvent], definition: Definition) -> list[Stan
     return standbys
 
 
-def _phase_rows(definition: Definition, project: Project, rows: list[ProjectEvent],
+def phase_rows(definition: Definition, project: Project, rows: list[ProjectEvent],
                 standbys: list[StandBy], now: datetime, locale: str) -> list[PhaseRow]:
     all_periods = periods(rows, definition)
     final = definition.states[project.state].final
@@ -307,7 +307,7 @@ def build_timeline(project: Project, definition: Definition, history, iterations
         if not groups or groups[-1].key != key:
             groups.append(Group(key, labels.get(key, key)))
         groups[-1].entries.append(entry)
-    return Timeline(groups=groups, phases=_phase_rows(definition, project, rows, standbys, now, locale),
+    return Timeline(groups=groups, phases=phase_rows(definition, project, rows, standbys, now, locale),
                     standbys=standbys, now=now)
 
 

@@ -16,11 +16,11 @@ from ..clock import utcnow
 from ..errors import DomainError, InvalidData
 from ..extensions import db
 from ..forms import apply_errors
-from ..models import Call, Project, ProjectEvent
+from ..models import Project
 from ..policy import can_contribute, can_view_project
 from ..templating import locale_code
 from ..workflows import WorkflowError, actor_roles, fire, get_definition, permitted_events
-from . import bp, storage
+from . import bp, loading, storage
 from .forms_evidence import METHOD_LABELS, VERDICT_LABELS, AttachmentForm, ReviewForm, ValidationForm
 from .models import Attachment, Iteration, PhaseReview, Validation
 from .operations import add_attachments, add_validation, is_incubating
@@ -32,14 +32,7 @@ from .timeline import duration_words, load_timeline
 def load_project(project_id: int, *, incubated: bool = True) -> Project:
     """The project with its call, team, coaches and history (a fixed number of queries); 404 when
     hidden, or when it never entered incubation and the page is about incubation."""
-    project = db.session.scalar(
-        select(Project).where(Project.id == project_id).options(
-            selectinload(Project.call).selectinload(Call.programme),
-            selectinload(Project.members),
-            selectinload(Project.coaches),
-            selectinload(Project.history).selectinload(ProjectEvent.actor),
-        )
-    )
+    project = loading.load_project(project_id, actors=True)
     if project is None or not can_view_project(current_user, project):
         abort(404)
     if incubated and project.phase is None:

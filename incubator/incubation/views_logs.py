@@ -10,14 +10,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..clock import utcnow
 from ..errors import Conflict, InvalidData
 from ..extensions import db
 from ..models import Call, Programme, Project, ProjectCoach, User, UserRole
+from ..pagination import ListPagination
 from ..policy import (
     can_contribute,
     can_manage_programme,
@@ -27,7 +27,7 @@ from ..policy import (
 )
 from ..templating import locale_code
 from ..workflows import all_definitions, get_definition
-from . import bp
+from . import bp, loading
 from .charts import line_chart, plain_number
 from .forms_logs import (
     IndicatorForm,
@@ -40,6 +40,7 @@ from .forms_logs import (
 from .models import Indicator, Iteration, WeeklyLog, parse_week, week_label, week_start
 from .operations import (
     declare_indicator,
+    incubating_clause,
     incubation_started_on,
     record_value,
     save_iteration,
@@ -56,16 +57,7 @@ COACHING_WEEKS = 8
 
 def load_project(project_id: int) -> Project:
     """The project with what the ledger pages use, in a fixed number of queries; 404 if hidden."""
-    project = db.session.scalar(
-        select(Project)
-        .where(Project.id == project_id)
-        .options(
-            selectinload(Project.call).selectinload(Call.programme),
-            selectinload(Project.members),
-            selectinload(Project.coaches),
-            selectinload(Project.history),
-        )
-    )
+    project = loading.load_project(project_id)
     if project is None or not can_view_project(current_user, project):
         abort(404)
     return project
@@ -85,17 +77,6 @@ def show_errors(form, error: InvalidData | Conflict) -> None:
             target.errors = [*target.errors, message]
         else:
             form.form_errors.append(message)
-
-
-class ListPagination(Pagination):
-    """Pages over a list already in memory (the weeks of a journal), for the `pagination` macro."""
-
-    def _query_items(self) -> list:
-        items = self._query_args["items"]
-        return items[self._query_offset:self._query_offset + self.per_page]
-
-    def _query_count(self) -> int:
-        return len(self._query_args["items"])
 
 
 def _short_date(day: date) -> str:
@@ -463,14 +444,6 @@ def record_indicator_value(project_id: int, indicator_id: int):
 
 
 # --- the coach's page ----------------------------------------------------------------------
-
-def incubating_clause():
-    """Projects in a phase and not in a final state (pre-incubation, startup mode, on hold)."""
-    clauses = [and_(Call.workflow == d.name,
-                    Project.state.in_([name for name, state in d.states.items() if not state.final]))
-               for d in all_definitions()]
-    return and_(Project.phase.is_not(None), or_(*clauses))
-
 
 @dataclass
 class CoachingRow:

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import EMAIL_SHAPE
 from ..models import Call
+from ..themes import theme_choices
 
 
 class ProposalForm(FlaskForm):
@@ -19,6 +20,9 @@ class ProposalForm(FlaskForm):
         "How you would fix it. No specifications: the solution will change with its users."),
         validators=[Length(max=20000)])
     service = StringField(_l("Your service (direction)"), validators=[Length(max=200)])
+    theme = SelectField(_l("Theme"), choices=lambda: theme_choices(blank=str(_l("No theme yet"))),
+                        description=_l("Helps others find what your project learnt."),
+                        validators=[Optional()])
 
     question_fields: list[tuple[str, dict]] = []
 

@@ -13,6 +13,7 @@ from ..errors import Conflict, InvalidData
 from ..extensions import db
 from ..models import Call, Project, ProjectCoach, ProjectMember, User
 from ..policy import can_edit_project
+from ..themes import THEMES
 from ..workflows import record_creation
 
 EMAIL_SPLIT = re.compile(r"[\s,;]+")
@@ -47,9 +48,17 @@ def _check_fields(title: str | None) -> None:
         raise InvalidData({"title": _("At most %(n)d characters.", n=200)})
 
 
+def _clean_theme(theme: str | None) -> str | None:
+    if not theme:
+        return None
+    if theme not in THEMES:
+        raise InvalidData({"theme": _("Choose a theme from the list.")})
+    return theme
+
+
 def create_project(call: Call, author: User, *, title: str, problem: str = "", proposal: str = "",
                    service: str = "", answers: dict | None = None, team_emails: list[str] = (),
-                   at: datetime | None = None) -> Project:
+                   theme: str | None = None, at: datetime | None = None) -> Project:
     """A draft on `call`; `author` and the listed teammates form its team."""
     at = at or utcnow()
     if not call.is_open(at):
@@ -64,6 +73,7 @@ def create_project(call: Call, author: User, *, title: str, problem: str = "", p
         proposal=proposal or "",
         service=(service or author.service or "").strip(),
         answers=_clean_answers(call, answers),
+        theme=_clean_theme(theme),
         created_by_id=author.id,
         created_at=at,
         updated_at=at,
@@ -78,10 +88,11 @@ def create_project(call: Call, author: User, *, title: str, problem: str = "", p
 
 
 def update_project(project: Project, actor: User, *, title: str, problem: str, proposal: str,
-                   service: str, answers: dict | None) -> Project:
+                   service: str, answers: dict | None, theme: str | None = None) -> Project:
     if not can_edit_project(actor, project):
         raise Conflict(_("This proposal can no longer be edited."))
     _check_fields(title)
+    project.theme = _clean_theme(theme)
     project.title = title.strip()
     project.problem = problem or ""
     project.proposal = proposal or ""

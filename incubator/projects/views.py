@@ -245,7 +245,7 @@ def edit(project_id: int):
         try:
             update_project(project, current_user, title=form.title.data, problem=form.problem.data,
                            proposal=form.proposal.data, service=form.service.data,
-                           answers=form.answers())
+                           answers=form.answers(), theme=form.theme.data)
         except InvalidData as exc:
             apply_errors(form, exc)
         except DomainError as exc:

@@ -72,6 +72,18 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class FunnelStage:
+    """A step of the programme's funnel: projects that ever reached one of `states`."""
+
+    name: str
+    labels: dict[str, str]
+    states: tuple[str, ...]
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels["fr"]
+
+
+@dataclass(frozen=True)
 class Definition:
     name: str
     labels: dict[str, str]
@@ -79,6 +91,7 @@ class Definition:
     states: dict[str, State]
     events: dict[str, Event]
     phases: dict[str, Phase] = field(default_factory=dict)
+    funnel: tuple[FunnelStage, ...] = ()
 
     def label(self, locale: str) -> str:
         return self.labels.get(locale) or self.labels["fr"]
@@ -130,6 +143,8 @@ class Definition:
                 for e in self.events.values()
             ],
             "phases": [{"name": p.name, "months": p.months} for p in self.phases.values()],
+            "funnel": [{"name": f.name, "labels": f.labels, "states": list(f.states)}
+                       for f in self.funnel],
         }
 
 
@@ -305,8 +320,26 @@ def parse(data: dict[str, Any], known_conditions: frozenset[str], origin: str = 
         if not states[s].final and not any(s in e.source for e in events.values()):
             fail(f"state {s!r}", "not final, yet no event leaves it")
 
+    funnel: list[FunnelStage] = []
+    for raw in _tables(data, "funnel", fail):
+        fname = raw.get("name")
+        entry = f"funnel stage {fname!r}"
+        if not isinstance(fname, str) or not NAME_RE.match(fname):
+            fail(entry, "a lower-case identifier is required")
+        if any(f.name == fname for f in funnel):
+            fail(entry, "declared twice")
+        _only_keys(raw, {"name", "label", "states"}, lambda m, e=entry: fail(e, m))
+        reached = _strings(raw, "states", lambda m, e=entry: fail(e, m))
+        if not reached:
+            fail(entry, "'states' must name at least one state")
+        for s in reached:
+            if s not in states:
+                fail(entry, f"unknown state {s!r}")
+        funnel.append(FunnelStage(fname, _labels(raw.get("label"), lambda m, e=entry: fail(e, m)),
+                                  tuple(reached)))
+
     return Definition(name=name, labels=labels, initial=initial, states=states, events=events,
-                      phases=phases)
+                      phases=phases, funnel=tuple(funnel))
 
 
 def _labels(raw: Any, fail) -> dict[str, str]:
