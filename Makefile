@@ -61,3 +61,7 @@ bench: install translations
 	$(BIN)/python benchmarks/bench_jury.py --db postgresql
 	$(BIN)/python benchmarks/bench_incubation.py
 	$(BIN)/python benchmarks/bench_incubation.py --db postgresql
+	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_dashboard.py --db postgresql
+	$(BIN)/python benchmarks/bench_search.py
+	$(BIN)/python benchmarks/bench_search.py --db postgresql

@@ -36,9 +36,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
 
+    from .search.index import include_name  # the hand-made full-text objects stay out of autogenerate
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True, include_name=include_name)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -51,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .calls import bp as calls_bp
     from .cli import register_commands
+    from .dashboard import bp as dashboard_bp
     from .errors import register_error_handlers
     from .incubation import bp as incubation_bp
     from .incubation import models as incubation_models  # noqa: F401
@@ -61,7 +64,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import bp as notifications_bp
     from .notifications import models as notification_models  # noqa: F401
     from .notifications.hooks import on_fire
+    from .opendata import bp as opendata_bp
     from .projects import bp as projects_bp
+    from .search import bp as search_bp
     from .templating import register_template_helpers
     from .workflows import registry
     from .workflows.engine import AFTER_FIRE
@@ -78,6 +83,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(jury_bp)
     app.register_blueprint(incubation_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(opendata_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     register_error_handlers(app)

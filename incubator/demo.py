@@ -32,6 +32,7 @@ from .extensions import db
 from .jury import operations as jury
 from .jury.models import Juror, PitchSession
 from .models import Call, Programme, Project, User
+from .opendata.demo import load_demo_publications
 from .projects.operations import assign_coach, create_project
 from .workflows import Definition, fire, get_definition
 
@@ -1216,6 +1217,55 @@ COHORT_DAY = JuryDay(
 
 # --- Playing the data ---------------------------------------------------------------------
 
+# The theme each demo project is filed under (the learnings search and the catalogue filter on it).
+DEMO_THEMES = {
+    "Pau Partage": "solidarity", "Poubelle Battle": "environment", "ID Quart": "democracy",
+    "Histologe": "housing", "Simone & Co": "health", "Kameha Meha": "education",
+    "Retour en douceur": "internal", "Punaises de lit : agir dès le premier signalement": "housing",
+    "Sport sur ordonnance dans les parcs": "health",
+    "La bricothèque des services": "internal", "Des pauses actives pour les équipes de bureau": "internal",
+    "Un robot conversationnel pour l'accueil téléphonique": "internal",
+    "Un composteur dans chaque restaurant scolaire": "environment",
+    "Réserver les salles de réunion en ligne": "internal", "Covoiturer vers les formations": "mobility",
+    "Une boîte à livres dans chaque mairie de quartier": "culture",
+    "Signal'Trottoir : suivre les signalements de voirie": "mobility", "Cantine zéro gaspi": "environment",
+    "Covoiturage entre agents des sites excentrés": "mobility",
+    "Un accueil unique pour les nouveaux arrivants": "internal", "Réserver les gymnases en ligne": "culture",
+    "La médiathèque hors les murs": "culture", "Jardins partagés en pied d'immeuble": "environment",
+    "Fiche de visite de logement sur tablette": "housing", "Un badge unique pour tous les bâtiments": "internal",
+    "Déclarer ses absences en ligne": "internal", "Éclairage public à la demande": "environment",
+    "Traduire les courriers administratifs en langage clair": "democracy",
+    "Signalétique des écoles pour les parents allophones": "education",
+    "Ouvrir les piscines en soirée": "culture", "Des tablettes pour les agents d'entretien": "internal",
+    "Une boîte à idées numérique": "democracy", "Des fontaines à eau dans les parcs": "mobility",
+    "Inscriptions périscolaires en ligne": "education", "Cartographier les défibrillateurs": "health",
+    "Informer les familles des crèches par SMS": "education",
+    "Réemployer le mobilier de bureau réformé": "environment", "Une carte des toilettes publiques": "mobility",
+    "Concours photo des agents": "internal", "Prêt de matériel aux associations": "solidarity",
+    "Signaler les dépôts sauvages": "environment",
+    "Horaires décalés pour la collecte en centre-ville": "environment",
+    "Un annuaire des compétences des agents": "internal", "Réparer les vélos de service": "mobility",
+    "Accueillir les stagiaires": "internal", "Écrans d'information dans les halls d'accueil": "democracy",
+    "Le permis de végétaliser": "environment", "Les objets trouvés en ligne": "internal",
+    "Des agents tuteurs pour les nouveaux arrivants": "internal",
+    "Alerte canicule pour les agents de terrain": "health",
+    "Un parking vélo sécurisé à l'hôtel de ville": "mobility",
+    "Panneaux d'information dans les quartiers": "democracy",
+    "Visioconférence pour les réunions de chantier": "internal", "Effacer les tags en 48 heures": "mobility",
+    "Un annuaire interne avec photos": "internal", "Les menus des cantines en pictogrammes": "education",
+    "Ateliers numériques pour les seniors": "solidarity", "Un guichet unique des subventions": "economy",
+    "La carte des arbres remarquables": "environment", "Prévenir les chutes à domicile": "health",
+    "Le bruit dans les restaurants scolaires": "education",
+    "Une salle de repos pour les agents de nuit": "internal",
+    "Des lunettes pour les élèves qui voient mal": "education", "Un défi marche entre services": "health",
+    "Se faire vacciner sur son lieu de travail": "health",
+    "Un coin allaitement dans les bâtiments publics": "solidarity",
+    "Des points d'eau pour les agents de terrain": "internal",
+    "Accueillir en langue des signes à l'état civil": "solidarity",
+    "Repérer les logements sans chauffage avant l'hiver": "housing", "Composter dans les crèches": "environment",
+    "Moins d'impressions pour les conseils d'école": "environment",
+}
+
 ALL_CALLS = (*CALLS, FORUM_CALL)
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -1255,6 +1305,7 @@ def load_demo(now: datetime | None = None) -> DemoSummary:
         people = _ensure_people(DEMO_ACCOUNTS if already else {**DEMO_ACCOUNTS, **PEOPLE})
         if not already:
             _load(people, now)
+        load_demo_publications(now)  # idempotent: publishes what a staff member has not touched yet
         summary = _summary(people, already)
         db.session.commit()
     except Exception:
@@ -1501,7 +1552,7 @@ def _plans(specs: list[CallSpec], jury_days: tuple[JuryDay, ...], now: datetime)
             if row.title in running_order:
                 anchors["pitch"] = _decision_at(day, running_order.index(row.title))
             fields = {"title": row.title, "service": SERVICES[row.service], "problem": row.problem,
-                      "proposal": row.proposal,
+                      "proposal": row.proposal, "theme": DEMO_THEMES.get(row.title),
                       "answers": {"affected": row.affected, "frequency": row.frequency, "evidence": row.evidence}}
             plans.append(_Plan(index, fields, team, coaches, created,
                                [(_when(when, anchors), event, comment) for event, when, comment in script]))

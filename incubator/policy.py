@@ -127,3 +127,14 @@ def can_view_coaching(user, coach: User) -> bool:
 def can_manage_programme(user) -> bool:
     """Programme settings (the time budget): the programme team."""
     return is_staff(user)
+
+
+def can_view_dashboard(user) -> bool:
+    """The programme dashboard: the programme team, and the jury (management and elected officials),
+    who see in it only the projects they may see."""
+    return bool(user and user.is_authenticated and user.has_role("staff", "admin", "jury"))
+
+
+def can_publish(user) -> bool:
+    """Choosing which projects go into the public catalogue: the programme team."""
+    return is_staff(user)

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from .config import LANGUAGES
 from .markdown import render_markdown
-from .policy import can_manage_users
+from .policy import can_manage_users, can_view_dashboard
+from .themes import theme_label
 from .workflows import get_definition
 
 
@@ -80,6 +81,7 @@ def register_template_helpers(app: Flask) -> None:
         state_label=state_label,
         event_label=event_label,
         state_tone=state_tone,
+        theme_label=theme_label,
         LANGUAGES=LANGUAGES,
     )
 
@@ -90,5 +92,6 @@ def register_template_helpers(app: Flask) -> None:
             "current_user": current_user,
             "current_path": request.full_path.rstrip("?") if request else "/",
             "can_manage_users": can_manage_users(current_user),
+            "can_view_dashboard": can_view_dashboard(current_user),
             **header_context(),
         }

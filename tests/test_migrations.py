@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from incubator.extensions import db
+from incubator.search.index import include_name
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -40,7 +41,8 @@ def test_the_database_is_at_the_head(app):
 def test_models_and_migrations_agree(app):
     """What autogenerate would write now is nothing: a model change needs its migration."""
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False,
+                                                         "include_name": include_name})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], "models and migrations differ:\n" + "\n".join(map(str, diff))
 
@@ -87,6 +89,6 @@ def test_downgrade_to_base_and_upgrade_again(app, tmp_path):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
             assert compare_metadata(context, db.metadata) == []
         db.engine.dispose()

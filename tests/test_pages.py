@@ -949,3 +949,27 @@ def test_the_history_shows_each_decision_with_its_comment_and_actor(make_project
     # Most recent first: rework, shortlist, submit, creation.
     assert body.index("Demander de retravailler") < body.index("Présélectionner") < body.index(
         "Déposer la candidature") < body.index("Brouillon créé")
+
+
+def test_a_proposal_is_filed_under_a_theme_the_team_may_change(make_user, make_call, login, client):
+    call_id = make_call().id
+    login(make_user("agent"))
+    page = client.get(f"/calls/{call_id}/propose")
+    assert 'id="theme"' in page.get_data(as_text=True)
+    submit(client, page, f"/calls/{call_id}/propose", {**proposal_data(page), "theme": "housing"})
+    project = db.session.scalar(select(Project))
+    project_id = project.id
+    assert project.theme == "housing"
+    assert "Logement" in text(client.get(f"/projects/{project_id}"))
+
+    page = client.get(f"/projects/{project_id}/edit")
+    response = submit(client, page, f"/projects/{project_id}/edit",
+                      {**form_posting_to(page, f"/projects/{project_id}/edit")["fields"], "theme": "nowhere"})
+    assert response.status_code == 422
+    fresh()
+    assert db.session.get(Project, project_id).theme == "housing"
+    page = client.get(f"/projects/{project_id}/edit")
+    submit(client, page, f"/projects/{project_id}/edit",
+           {**form_posting_to(page, f"/projects/{project_id}/edit")["fields"], "theme": ""})
+    fresh()
+    assert db.session.get(Project, project_id).theme is None

@@ -429,6 +429,11 @@ class World:
             return (self.agent, {}, {})
         if endpoint == "notifications.preferences":
             return (self.agent, {}, {"email_frequency": "digest", "locale": "en"})
+        if endpoint == "opendata.publish":
+            return (self.staff, {"project_id": self.incubating.project.id},
+                    {"summary": "Un résumé pour le public.", "theme": "health", "publish": "y"})
+        if endpoint == "opendata.consent":
+            return (self.agent, {}, {"projects": [str(self.project.id)]})
         opens = datetime.now(UTC) + timedelta(days=5)
         dates = {"opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
                  "closes_at": (opens + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")}
@@ -487,7 +492,8 @@ def test_the_forms_are_all_known():
              "incubation.edit_log", "incubation.new_iteration", "incubation.edit_iteration",
              "incubation.declare_indicator", "incubation.record_indicator_value", "incubation.programme_settings",
              "incubation.new_validation", "incubation.add_attachment", "incubation.review",
-             "notifications.open", "notifications.read_all", "notifications.preferences"}
+             "notifications.open", "notifications.read_all", "notifications.preferences",
+             "opendata.publish", "opendata.consent"}
     assert {endpoint for endpoint, _rule in POST_RULES} == known
     assert len(POST_RULES) >= 12
 
