@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import incubation, jury, views  # noqa: E402,F401
+from . import incubation, jury, openapi, views  # noqa: E402,F401

@@ -12,7 +12,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..clock import utcnow
-from ..config import LANGUAGES
 from ..errors import Conflict, InvalidData
 from ..extensions import db
 from ..incubation import operations, storage
@@ -35,7 +34,7 @@ from ..notifications.models import Notification
 from ..policy import can_contribute
 from ..workflows import GuardFailed, actor_roles, fire, get_definition, permitted_events
 from . import bp
-from .views import ApiError, body, iso, load_project, paginate
+from .views import ApiError, body, is_id, iso, lang_arg, load_project, paginate
 
 LOG_TEXTS = ("done", "learnt", "blockers", "next_steps", "team_note")
 ITERATION_FIELDS = (*operations.ITERATION_TEXTS, "users_count", "decision", "started_on", "ended_on")
@@ -118,12 +117,6 @@ def checked_body(*, texts=(), numbers=(), dates=()) -> dict:
     if errors:
         raise InvalidData(errors)
     return data
-
-
-def page_with(stmt, serialise, **extra):
-    """`paginate()`'s envelope, with a few more keys about the whole list."""
-    response = paginate(stmt, serialise)
-    return jsonify({**response.get_json(), **extra})
 
 
 # --- shapes ---------------------------------------------------------------------------------------------
@@ -226,7 +219,7 @@ def project_logs(project_id: int):
     stmt = (select(WeeklyLog).where(WeeklyLog.project_id == project.id)
             .options(selectinload(WeeklyLog.author), selectinload(WeeklyLog.updated_by))
             .order_by(WeeklyLog.week_start.desc()))
-    return page_with(stmt, log_json, missing_weeks=missing_weeks(project))
+    return paginate(stmt, log_json, missing_weeks=missing_weeks(project))
 
 
 @bp.route("/projects/<int:project_id>/logs/<week>")
@@ -307,6 +300,8 @@ def new_validation(project_id: int):
     project = writable_project(project_id)
     data = checked_body(texts=("method", "verdict", "notes"), numbers=("users_count", "iteration_id"),
                         dates=("held_on",))
+    if isinstance(data.get("iteration_id"), int) and data["iteration_id"] and not is_id(data["iteration_id"]):
+        raise InvalidData({"iteration_id": _("Choose one of this project's iterations.")})
     validation = operations.add_validation(
         project, g.api_user, method=data.get("method"), users_count=data.get("users_count"),
         held_on=data.get("held_on"), verdict=data.get("verdict"), notes=data.get("notes") or "",
@@ -372,6 +367,24 @@ def new_indicator(project_id: int):
     return jsonify(indicator_json(load_indicator(project, indicator.id))), 201
 
 
+@bp.route("/projects/<int:project_id>/indicators/<int:indicator_id>")
+def project_indicator(project_id: int, indicator_id: int):
+    return jsonify(indicator_json(load_indicator(load_project(project_id), indicator_id)))
+
+
+@bp.route("/projects/<int:project_id>/indicators/<int:indicator_id>/values")
+def indicator_values(project_id: int, indicator_id: int):
+    """The indicator's values, oldest first (as in the indicator's own `values`), a page at a time."""
+    project = load_project(project_id)
+    indicator = db.session.scalar(select(Indicator).where(Indicator.id == indicator_id,
+                                                          Indicator.project_id == project.id))
+    if indicator is None:
+        raise not_found()
+    stmt = (select(IndicatorValue).where(IndicatorValue.indicator_id == indicator.id)
+            .order_by(IndicatorValue.measured_on, IndicatorValue.id))
+    return paginate(stmt, value_json, indicator_id=indicator.id)
+
+
 @bp.route("/projects/<int:project_id>/indicators/<int:indicator_id>/values", methods=["POST"])
 def add_value(project_id: int, indicator_id: int):
     project = writable_project(project_id)
@@ -395,7 +408,7 @@ def project_reviews(project_id: int):
             .order_by(PhaseReview.decided_at.desc(), PhaseReview.id.desc()))
     allowed = [e.name for e in permitted_events(definition, project.state, actor_roles(g.api_user, project))
                if e.review]
-    return page_with(stmt, review_json, state=project.state, phase=project.phase,
+    return paginate(stmt, review_json, state=project.state, phase=project.phase,
                      next_review_due_at=iso(project.review_due_at),
                      clock_stopped_at=iso(project.clock_stopped_at), review_events=allowed)
 
@@ -444,9 +457,7 @@ def unread_count() -> int:
 
 @bp.route("/notifications")
 def notifications():
-    locale = request.args.get("lang", "fr")
-    if locale not in LANGUAGES:
-        raise ApiError(400, "bad_request", _("lang is one of: %(languages)s.", languages=", ".join(LANGUAGES)))
+    locale = lang_arg()
     stmt = select(Notification).where(Notification.user_id == g.api_user.id)
     unread = request.args.get("unread", "").lower()
     if unread in ("1", "true", "yes"):
@@ -456,7 +467,7 @@ def notifications():
     elif unread:
         raise ApiError(400, "bad_request", _("unread is true or false."))
     stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-    return page_with(stmt, lambda n: notification_json(n, locale), unread=unread_count())
+    return paginate(stmt, lambda n: notification_json(n, locale), unread=unread_count())
 
 
 @bp.route("/notifications/read", methods=["POST"])
@@ -471,7 +482,11 @@ def read_notifications():
         if (not isinstance(ids, list) or not ids
                 or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
             raise InvalidData({"ids": _("A list of notification ids, or \"all\": true.")})
+        ids = [i for i in ids if is_id(i)]  # a number beyond any id names no notification
         stmt = stmt.where(Notification.id.in_(ids))
     # Someone else's ids are left alone, silently: they say nothing about those notifications.
-    result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
-    return jsonify({"read": max(result.rowcount or 0, 0), "unread": unread_count()})
+    read = 0
+    if every or ids:
+        result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
+        read = max(result.rowcount or 0, 0)
+    return jsonify({"read": read, "unread": unread_count()})

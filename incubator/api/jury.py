@@ -1,4 +1,5 @@
-"""API v1 endpoints of the jury day: sessions, the grid, scores, conflicts, the scoreboard, decisions."""
+"""API v1 endpoints of the jury day: sessions, the grid, scores, conflicts, the scoreboard, decisions; and
+a project's pitches with the scores the caller may read."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ from datetime import timedelta
 
 from flask import g, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..errors import InvalidData
 from ..extensions import db
 from ..jury import operations as jury
-from ..jury.models import Criterion, Juror, JuryDraw, PitchSession, PitchSlot, ScoreSheet
+from ..jury.models import Criterion, Juror, JuryDraw, PitchSession, PitchSlot, Score, ScoreSheet
 from ..models import Project
 from ..policy import can_manage_sessions, can_view_session, is_chair
 from . import bp
-from .views import ApiError, body, iso, load_call, paginate
+from .views import ApiError, body, is_id, iso, load_call, load_project, paginate, paginate_list, whole_arg
 
 # How anyone re-runs a recorded draw with nothing but the pool and the seed.
 DRAW_METHOD = "pool sorted by sha256(f'{seed}:{user_id}').hexdigest(), the first `size` drawn"
@@ -53,7 +54,7 @@ def body_project(data: dict) -> Project:
     project_id = data.get("project_id")
     if not isinstance(project_id, int) or isinstance(project_id, bool):
         raise InvalidData({"project_id": _("Required.")})
-    project = db.session.get(Project, project_id)
+    project = db.session.get(Project, project_id) if is_id(project_id) else None
     if project is None:
         raise InvalidData({"project_id": _("This project does not pitch at this session.")})
     return project
@@ -196,7 +197,7 @@ def call_criteria(call_id: int):
     else:
         items = [{"id": None, "position": i, "weight": 1, "scale_min": 1, "scale_max": 5, **c}
                  for i, c in enumerate(jury.default_criteria())]
-    return jsonify({"call_id": call.id, "default": not criteria, "items": items})
+    return paginate_list(items, call_id=call.id, default=not criteria)
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -250,7 +251,7 @@ def scores(session_id: int):
     stmt = (select(ScoreSheet).join(Juror).where(Juror.session_id == session.id, shown)
             .options(selectinload(ScoreSheet.scores), selectinload(ScoreSheet.juror).selectinload(Juror.user))
             .order_by(ScoreSheet.project_id, ScoreSheet.juror_id))
-    project_id = request.args.get("project_id", type=int)
+    project_id = whole_arg("project_id")
     if project_id is not None:
         stmt = stmt.where(ScoreSheet.project_id == project_id)
     return paginate(stmt, sheet_json)
@@ -279,9 +280,8 @@ def scoreboard(session_id: int):
     if not (can_manage_sessions(g.api_user) or is_chair(g.api_user, session)):
         raise ApiError(403, "forbidden", _("You may not do this."))
     rows, criteria = jury.scoreboard(session, g.api_user)
-    return jsonify({"session_id": session.id, "closed_at": iso(session.closed_at),
-                    "criteria": [criterion_json(c) for c in criteria],
-                    "items": [board_row_json(row) for row in rows]})
+    return paginate_list(rows, board_row_json, session_id=session.id, closed_at=iso(session.closed_at),
+                         criteria=[criterion_json(c) for c in criteria])
 
 
 @bp.route("/sessions/<int:session_id>/decisions", methods=["POST"])
@@ -317,3 +317,78 @@ def close(session_id: int):
         raise InvalidData(errors)
     jury.close_deliberation(session, g.api_user, notes)
     return jsonify(session_json(session))
+
+
+# --- a project's pitches and scores ---------------------------------------------------------------------
+
+def criterion_means(project: Project, sessions: list[PitchSession]) -> dict[int, list[dict]]:
+    """Per closed session that shares them, the mean of the submitted scores per criterion (one query):
+    what the project's page shows its team."""
+    shared = [s.id for s in sessions if s.share_scores and s.is_closed]
+    means: dict[int, list[dict]] = {}
+    if not shared:
+        return means
+    for session_id, criterion_id, name, scale_max, value in db.session.execute(
+        select(Juror.session_id, Criterion.id, Criterion.name, Criterion.scale_max, func.avg(Score.value))
+        .select_from(Score).join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
+        .join(Juror, Juror.id == ScoreSheet.juror_id).join(Criterion, Criterion.id == Score.criterion_id)
+        .where(ScoreSheet.project_id == project.id, Juror.session_id.in_(shared),
+               ScoreSheet.submitted_at.is_not(None), Juror.absent.is_(False))
+        .group_by(Juror.session_id, Criterion.id, Criterion.name, Criterion.scale_max, Criterion.position)
+        .order_by(Criterion.position, Criterion.id)
+    ):
+        means.setdefault(session_id, []).append(
+            {"criterion_id": criterion_id, "name": name, "scale_max": scale_max, "mean": mean(float(value))})
+    return means
+
+
+def readable_sheets(project: Project, sessions: list[PitchSession]) -> dict[int, list[ScoreSheet]]:
+    """Per session, the project's sheets the caller may read, by the rules of the session's scores: their
+    own, and the others' submitted ones once the caller's is in (staff: every submitted sheet)."""
+    user = g.api_user
+    staff = can_manage_sessions(user)
+    mine = {s.id: jury.juror_for(s, user) for s in sessions}
+    if not staff and not any(mine.values()):
+        return {}
+    sheets = db.session.scalars(
+        select(ScoreSheet).join(Juror)
+        .where(ScoreSheet.project_id == project.id, Juror.session_id.in_([s.id for s in sessions]))
+        .options(selectinload(ScoreSheet.scores), selectinload(ScoreSheet.juror).selectinload(Juror.user))
+        .order_by(ScoreSheet.juror_id)).all()
+    submitted = {(s.juror_id, s.project_id) for s in sheets if s.submitted_at is not None}
+    by_session = {s.id: s for s in sessions}
+    readable: dict[int, list[ScoreSheet]] = {}
+    for sheet in sheets:
+        session = by_session[sheet.juror.session_id]
+        own = mine[session.id] is not None and sheet.juror_id == mine[session.id].id
+        if own or (sheet.submitted_at is not None
+                   and jury.may_see_scores(session, user, project.id, submitted)):
+            readable.setdefault(session.id, []).append(sheet)
+    return readable
+
+
+@bp.route("/projects/<int:project_id>/scores")
+def project_scores(project_id: int):
+    """The sessions where the project pitches or pitched, first to last: the jury's decision and its
+    reasons, the criterion averages once the session is closed and shares them (as on the project's page),
+    and the score sheets the caller may read there."""
+    project = load_project(project_id, history=False)
+    stmt = (select(PitchSlot).join(PitchSlot.session).where(PitchSlot.project_id == project.id)
+            .options(selectinload(PitchSlot.session).selectinload(PitchSession.jurors)
+                     .selectinload(Juror.conflicts))
+            .order_by(PitchSession.starts_at, PitchSession.id))
+
+    def shape(slots: list[PitchSlot]) -> list[dict]:
+        sessions = [slot.session for slot in slots]
+        means = criterion_means(project, sessions)
+        sheets = readable_sheets(project, sessions)
+        return [{
+            "session_id": slot.session_id, "title": slot.session.title,
+            "starts_at": iso(slot.session.starts_at), "closed_at": iso(slot.session.closed_at),
+            "decision": {"event": slot.decision, "rationale": slot.rationale,
+                         "decided_at": iso(slot.decided_at)} if slot.decision else None,
+            "criterion_means": means.get(slot.session_id, []),
+            "sheets": [sheet_json(sheet) for sheet in sheets.get(slot.session_id, [])],
+        } for slot in slots]
+
+    return paginate(stmt, serialise_all=shape)
