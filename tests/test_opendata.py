@@ -26,7 +26,7 @@ from incubator.opendata.operations import (
     set_name_consent,
     unpublish_project,
 )
-from incubator.opendata.privacy import NameIndex, findings, scrub
+from incubator.opendata.privacy import NameIndex, findings, scrub, scrub_markdown
 from incubator.opendata.views import project_box_context
 from incubator.projects.operations import assign_coach
 from incubator.workflows import fire, get_definition
@@ -119,7 +119,10 @@ def test_a_publication_needs_a_summary(summary, make_project, make_user):
 
 
 @pytest.mark.parametrize("text", ["Écrire à claire.dubois@mairie.fr", "Appeler le 06 12 34 56 78",
-                                  "Avec Gaëlle Lefèvre-Marchand", "avec GAELLE lefevre-marchand"])
+                                  "Avec Gaëlle Lefèvre-Marchand", "avec GAELLE lefevre-marchand",
+                                  # markup or entities that hide them in the source, not on the page
+                                  "Avec Ga**ël**le Lefèvre-Marchand", "Avec Gaëlle&#32;Lefèvre-Marchand",
+                                  "Appeler le 06&#32;12 34 56 78"])
 def test_the_summary_may_name_nobody_nor_give_contact_details(text, make_project, make_user):
     make_user("agent", name="Gaëlle Lefèvre-Marchand")
     project = make_project("selected")
@@ -185,6 +188,14 @@ def test_scrub_removes_full_names_whatever_their_case_accents_and_order():
     out = scrub(text, names)
     assert out == ("Avec [name removed], **[name removed] et [name removed] ; Élodie seule ; Admin.")
     assert findings(text, names) == ["elodie MASSON", "Jean-Pierre** Martin", "Martin Jean Pierre"]
+
+
+def test_a_summary_whose_markup_hides_a_name_goes_out_as_plain_scrubbed_words():
+    names = NameIndex(["Claire Dubois"])
+    assert scrub_markdown("Un **bon** projet.", names) == "Un **bon** projet."  # formatting kept
+    out = scrub_markdown("Porté par Cl**ai**re&#32;Dubois, 06&#32;12 34 56 78.", names)
+    assert "Claire" not in out and "Dubois" not in out and "56 78" not in out
+    assert out == "Porté par [name removed], [phone number removed]."
 
 
 def test_safe_cell_neutralises_formulas():

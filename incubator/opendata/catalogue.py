@@ -22,9 +22,10 @@ from ..incubation.models import Indicator, IndicatorValue, Iteration, Validation
 from ..models import Call, Programme, Project, ProjectEvent, ProjectMember, User
 from ..templating import state_label
 from ..themes import THEMES, theme_label
+from ..urls import bounded_int
 from ..workflows import all_definitions, get_definition
 from .operations import publishable_states, published_clause
-from .privacy import NameIndex, known_names, scrub
+from .privacy import NameIndex, known_names, scrub, scrub_markdown
 
 PARIS = ZoneInfo("Europe/Paris")
 CHUNK = 200  # projects read per round of queries by the downloads
@@ -102,7 +103,7 @@ class Filters:
         state = args.get("state", "")
         return cls(theme=theme if theme in THEMES else "",
                    state=state if state in {name for name, _ in state_choices()} else "",
-                   call=args.get("call", type=int), year=args.get("year", type=int))
+                   call=args.get("call", type=bounded_int), year=args.get("year", type=bounded_int))
 
     def apply(self, stmt):
         if self.theme:
@@ -223,7 +224,7 @@ def _record(row, named: list[str], reached: dict, indicators: list[PublicIndicat
     return PublicProject(
         id=row.id,
         title=scrub(row.title, names),
-        summary=scrub(row.public_summary, names),
+        summary=scrub_markdown(row.public_summary, names),
         theme=row.theme,
         theme_label=theme_label(row.theme),
         workflow=row.workflow,

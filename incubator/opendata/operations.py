@@ -130,7 +130,7 @@ def publish_project(project: Project, by: User, summary: str, at: datetime | Non
         raise InvalidData({"summary": _("Write the summary the public will read.")})
     if len(summary) > SUMMARY_MAX:
         raise InvalidData({"summary": _("At most %(n)d characters.", n=SUMMARY_MAX)})
-    found = findings(summary, known_names())
+    found = findings(summary, known_names(), markdown=True)
     if found:
         raise InvalidData({"summary": _(
             "The summary names a person or gives contact details (%(found)s). Remove them: the catalogue "

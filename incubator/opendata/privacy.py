@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
+from ..search.text import plain_text
 
 # A local part and a domain, dots optional: intranet addresses (agent@mairie) are addresses too.
 EMAIL_RE = re.compile(r"(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
@@ -86,14 +87,29 @@ def _phones(text: str) -> list[re.Match]:
     return [m for m in PHONE_RE.finditer(text) if _digits(m.group()) >= 9]
 
 
-def findings(text: str, names: NameIndex) -> list[str]:
-    """What a text gives away: the e-mail addresses, phone numbers and people's names it holds."""
+def findings(text: str, names: NameIndex, *, markdown: bool = False) -> list[str]:
+    """What a text gives away: the e-mail addresses, phone numbers and people's names it holds.
+
+    For Markdown, the rendered words are read too: markup or an HTML entity inside a name
+    ("Cl**ai**re", "Claire&#32;Dubois") hides it from the source, not from the reader."""
     text = text or ""
+    if markdown:
+        rendered = plain_text(text)
+        return list(dict.fromkeys(findings(text, names) + (findings(rendered, names) if rendered != text else [])))
     found = [m.group() for m in EMAIL_RE.finditer(text)]
     without_emails = EMAIL_RE.sub(" ", text)
     found += [m.group().strip() for m in _phones(without_emails)]
     found += [without_emails[a:b] for a, b in names.spans(without_emails)]
     return list(dict.fromkeys(found))
+
+
+def scrub_markdown(text: str | None, names: NameIndex) -> str:
+    """A Markdown text scrubbed; when its markup still hides something from `scrub`, its rendered words
+    instead (scrubbed, without their formatting)."""
+    scrubbed = scrub(text, names)
+    if scrubbed and findings(plain_text(scrubbed), names):
+        return scrub(plain_text(text), names)
+    return scrubbed
 
 
 def scrub(text: str | None, names: NameIndex) -> str:

@@ -16,6 +16,7 @@ from ..incubation.portfolio import number
 from ..models import Call, Project, ProjectMember
 from ..policy import can_publish, can_view_project
 from ..templating import state_label
+from ..urls import bounded_int
 from ..workflows import get_definition
 from . import bp
 from .catalogue import (
@@ -88,7 +89,7 @@ def _public(response, max_age: int | None = None):
 @bp.route("/")
 def catalogue():
     filters = Filters.from_args(request.args)
-    pagination, projects = paginate(filters, request.args.get("page", 1, type=int),
+    pagination, projects = paginate(filters, request.args.get("page", 1, type=bounded_int),
                                     current_app.config["PER_PAGE"])
     response = current_app.make_response(render_template(
         "opendata/catalogue.html", pagination=pagination, projects=projects, filters=filters,
@@ -136,7 +137,7 @@ def download_json():
 def manage():
     if not can_publish(current_user):
         abort(403)
-    call_id = request.args.get("call", type=int)
+    call_id = request.args.get("call", type=bounded_int)
     state = request.args.get("state", "")
     status = request.args.get("status", "")
     states = dict(state_choices())
@@ -155,7 +156,7 @@ def manage():
     else:
         status = ""
     pagination = db.paginate(stmt.order_by(Call.opens_at.desc(), Project.title, Project.id),
-                             page=request.args.get("page", 1, type=int),
+                             page=request.args.get("page", 1, type=bounded_int),
                              per_page=current_app.config["PER_PAGE"], error_out=False)
     calls = db.session.execute(select(Call.id, Call.title).where(
         Call.id.in_(select(Project.call_id).join(Call, Project.call_id == Call.id).where(publishable_clause())))
@@ -189,8 +190,9 @@ def publish(project_id: int):
     project = _load_for_staff(project_id)
     form = PublishForm()
     if request.method == "GET":
-        # The team's problem statement is a starting point: the programme team rewrites it for the public.
-        form.summary.data = project.public_summary or project.problem
+        # Empty the first time: the team's own texts, shown beside the form, are never published as
+        # they are; the programme team writes for the public.
+        form.summary.data = project.public_summary
         form.theme.data = project.theme or ""
         return _render_publish(project, form)
     if not form.validate_on_submit():
