@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from psycopg.errors import NumericValueOutOfRange
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
 
 class DomainError(Exception):
@@ -64,6 +66,18 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(409, "conflict", message)
         return render_template("error.html", status=409, message=message), 409
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def number_too_large(exc: Exception):
+        """An id typed in a URL beyond what the database stores (SQLite refuses integers beyond 64
+        bits, PostgreSQL compares with a 32-bit column): no such row, so not found."""
+        if isinstance(exc, DataError) and not isinstance(exc.orig, NumericValueOutOfRange):
+            return unexpected(exc)
+        from .extensions import db
+
+        db.session.rollback()
+        return http_error(NotFound())
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge):

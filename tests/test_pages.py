@@ -973,3 +973,19 @@ def test_a_proposal_is_filed_under_a_theme_the_team_may_change(make_user, make_c
            {**form_posting_to(page, f"/projects/{project_id}/edit")["fields"], "theme": ""})
     fresh()
     assert db.session.get(Project, project_id).theme is None
+
+
+HUGE = "99999999999999999999"
+
+
+def test_numbers_too_large_for_the_database_are_not_found_never_a_server_error(make_user, login, client):
+    assert client.get(f"/open-data/projects/{HUGE}").status_code == 404
+    for path in (f"/open-data/?page={HUGE}", f"/open-data/?call={HUGE}&year={HUGE}"):
+        assert client.get(path).status_code == 200, path
+    login(make_user("staff"))
+    for path in (f"/projects/{HUGE}", f"/dashboard/promotions/{HUGE}", f"/calls/{HUGE}"):
+        assert client.get(path).status_code == 404, path
+    for path in (f"/projects/?page={HUGE}", f"/dashboard/board?call={HUGE}", f"/dashboard/funnel?call={HUGE}",
+                 f"/dashboard/compliance?page={HUGE}&coach={HUGE}", f"/open-data/manage?call={HUGE}",
+                 f"/search/?q=compost&call={HUGE}&page={HUGE}", f"/notifications?page={HUGE}"):
+        assert client.get(path).status_code == 200, path

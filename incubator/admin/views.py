@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import apply_errors
 from ..models import ROLES, User, UserRole
 from ..policy import can_manage_users
+from ..urls import bounded_int
 from . import bp
 from .forms import EditUserForm, NewUserForm
 from .operations import update_user
@@ -39,7 +40,7 @@ def users():
     if role:
         stmt = stmt.where(User.role_rows.any(UserRole.role == role))
     # The roles come with one more query for the whole page (User.role_rows is lazy="selectin").
-    pagination = db.paginate(stmt.order_by(User.name, User.id), page=request.args.get("page", 1, type=int),
+    pagination = db.paginate(stmt.order_by(User.name, User.id), page=request.args.get("page", 1, type=bounded_int),
                              per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("admin/users.html", pagination=pagination, q=q, role=role, roles=ROLES)
 

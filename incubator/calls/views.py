@@ -17,6 +17,7 @@ from ..policy import can_manage_calls, can_manage_sessions, can_propose, visible
 from ..projects.forms import project_form_class
 from ..projects.operations import create_project, split_emails
 from ..templating import locale_code
+from ..urls import bounded_int
 from ..workflows import all_definitions, get_definition
 from . import bp
 from .forms import CallForm, NewCallForm
@@ -26,7 +27,7 @@ from .operations import create_call, parse_questionnaire, questionnaire_text, up
 @bp.route("/")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     # db.paginate() keeps only the first column of each row (it calls .scalars()), so the
     # calls are paginated alone and the projects each viewer may see are counted per page.
     pagination = db.paginate(
@@ -124,7 +125,7 @@ def show(call_id: int):
     stmt = stmt.options(
         selectinload(Project.members).selectinload(ProjectMember.user)
     ).order_by(order, Project.id)
-    pagination = db.paginate(stmt, page=request.args.get("page", 1, type=int),
+    pagination = db.paginate(stmt, page=request.args.get("page", 1, type=bounded_int),
                              per_page=current_app.config["PER_PAGE"], error_out=False)
 
     counts = dict(db.session.execute(

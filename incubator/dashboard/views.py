@@ -22,6 +22,7 @@ from ..models import Call
 from ..pagination import ListPagination
 from ..policy import can_view_dashboard, is_staff
 from ..templating import locale_code
+from ..urls import bounded_int
 from ..workflows import all_definitions, get_definition
 from . import bp
 from .funnel import funnel
@@ -124,7 +125,7 @@ def funnel_page():
     now = utcnow()
     locale = locale_code()
     calls = calls_for_choice()
-    wanted = set(request.args.getlist("call", type=int))
+    wanted = set(request.args.getlist("call", type=bounded_int))
     chosen = [c for c in calls if c.id in wanted][:MAX_FUNNELS]
     if chosen:
         data = funnel(current_user, chosen, locale)
@@ -146,7 +147,7 @@ def funnel_page():
 def _board_scope():
     """The workflow and (optionally) the call the board shows, from the query string; 404 if unknown."""
     call = None
-    call_id = request.args.get("call", type=int)
+    call_id = request.args.get("call", type=bounded_int)
     if call_id:
         call = db.session.get(Call, call_id)
         if call is None:
@@ -202,13 +203,13 @@ def column(workflow: str, state: str):
     if state not in definition.states:
         abort(404)
     call = None
-    call_id = request.args.get("call", type=int)
+    call_id = request.args.get("call", type=bounded_int)
     if call_id:
         call = db.session.get(Call, call_id)
         if call is None or call.workflow != workflow:
             abort(404)
     pagination = column_page(current_user, definition, state, call.id if call else None,
-                             request.args.get("page", 1, type=int), current_app.config["PER_PAGE"], now)
+                             request.args.get("page", 1, type=bounded_int), current_app.config["PER_PAGE"], now)
     return render_template("dashboard/column.html", definition=definition, state=definition.states[state],
                            call=call, pagination=pagination, now=now, coach_names=_coach_names, active="board",
                            **_common())
@@ -223,7 +224,7 @@ def _phased_workflows() -> list[str]:
 @bp.route("/promotions")
 @dashboard_page
 def promotions_page():
-    call_id = request.args.get("call", type=int)
+    call_id = request.args.get("call", type=bounded_int)
     if call_id:  # the picker on a promotion's page
         return redirect(url_for("dashboard.promotion", call_id=call_id))
     now = utcnow()
@@ -270,7 +271,7 @@ def promotion(call_id: int):
     definition = get_definition(call.workflow)
     pagination = rows = svg = None
     if definition.phases:
-        pagination = promotion_page(current_user, call, request.args.get("page", 1, type=int), GANTT_PER_PAGE)
+        pagination = promotion_page(current_user, call, request.args.get("page", 1, type=bounded_int), GANTT_PER_PAGE)
         rows = gantt_rows(pagination.items, now, locale)
         for row in rows:
             row.status = _status_words(row, now)
@@ -291,14 +292,14 @@ def compliance_page():
     now = utcnow()
     window, rows, coaches = compliance(current_user, now, COMPLIANCE_WEEKS)
     coach_arg = request.args.get("coach", "")
-    coach_id = request.args.get("coach", type=int) if coach_arg else None
+    coach_id = request.args.get("coach", type=bounded_int) if coach_arg else None
     if coach_id is not None:
         if coach_id == NO_COACH:
             rows = [r for r in rows if not r.coaches]
         else:
             rows = [r for r in rows if any(c.id == coach_id for c in r.coaches)]
     last_page = max(1, -(-len(rows) // COMPLIANCE_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), last_page)
+    page = min(max(request.args.get("page", 1, type=bounded_int), 1), last_page)
     pagination = ListPagination(page=page, per_page=COMPLIANCE_PER_PAGE, max_per_page=None, error_out=False,
                                 items=rows)
     current = window[-1]

@@ -26,6 +26,7 @@ from ..policy import (
     is_staff,
 )
 from ..templating import locale_code
+from ..urls import bounded_int
 from ..workflows import all_definitions, get_definition
 from . import bp, loading
 from .charts import line_chart, plain_number
@@ -137,7 +138,7 @@ def journal(project_id: int):
         .where(WeeklyLog.project_id == project.id)
     ).all()
     rows = _journal_rows(expected, {f.week_start for f in figures}, current)
-    page = request.args.get("page", type=int)
+    page = request.args.get("page", type=bounded_int)
     wanted = parse_week(request.args.get("week", ""))
     if page is None and wanted is not None:
         index = next((i for i, row in enumerate(rows) if row.monday == wanted), 0)
@@ -506,7 +507,7 @@ def _coached_rows(coach: User, window: list[date], now) -> list[CoachingRow]:
 def coaching():
     staff = is_staff(current_user)
     if "coach" in request.args:
-        coach_id = request.args.get("coach", type=int)
+        coach_id = request.args.get("coach", type=bounded_int)
         coach = db.session.get(User, coach_id) if coach_id is not None else None
         if coach is None:
             abort(404 if staff else 403)

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from ..clock import utcnow
 from ..extensions import db
 from ..templating import locale_code
+from ..urls import bounded_int
 from . import bp
 from .forms import PreferencesForm
 from .messages import title
@@ -43,7 +44,7 @@ def inbox():
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     pagination = db.paginate(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()),
-                             page=request.args.get("page", 1, type=int),
+                             page=request.args.get("page", 1, type=bounded_int),
                              per_page=current_app.config["PER_PAGE"], error_out=False)
     locale = locale_code()
     items = []
@@ -58,7 +59,7 @@ def inbox():
 
 def _back_to_inbox():
     """The inbox page the user came from (its filter and page ride along in the form's action)."""
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     return url_for("notifications.inbox", unread="1" if request.args.get("unread") == "1" else None,
                    page=page if page > 1 else None)
 

@@ -29,6 +29,7 @@ from ..policy import (
     visible_projects,
 )
 from ..templating import locale_code
+from ..urls import bounded_int
 from ..workflows import (
     Context,
     WorkflowError,
@@ -191,7 +192,7 @@ def index():
     if mine:
         stmt = stmt.where(Project.members.any(ProjectMember.user_id == current_user.id))
     pagination = db.paginate(stmt.order_by(Project.updated_at.desc(), Project.id),
-                             page=request.args.get("page", 1, type=int),
+                             page=request.args.get("page", 1, type=bounded_int),
                              per_page=current_app.config["PER_PAGE"], error_out=False)
     # The state filter offers every state of every workflow, once, with its label.
     state_choices = list({name: st.label(locale_code()) for d in all_definitions()

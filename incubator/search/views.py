@@ -20,6 +20,7 @@ from ..incubation.models import week_label
 from ..models import Call
 from ..templating import event_label, locale_code
 from ..themes import THEMES, theme_choices
+from ..urls import bounded_int
 from ..workflows import all_definitions
 from . import bp
 from .forms import SearchForm
@@ -142,7 +143,7 @@ def index():
             form.q.errors = [exc.message]
             status = 422
     if status == 200:
-        results = search(current_user, query, filters, page=request.args.get("page", 1, type=int),
+        results = search(current_user, query, filters, page=request.args.get("page", 1, type=bounded_int),
                          per_page=current_app.config["PER_PAGE"])
     return render_template(
         "search/index.html",
