@@ -259,7 +259,11 @@ def test_pau_journey_in_chromium(live_server, page, app):
     step(page, audit, "coach-journal")
     logout(page)
 
-    # The review falls due: the app's timer processing, in this process, at the due date.
+    # The review falls due: the app's timer processing runs at the due instant and sends the
+    # reminder. Three days later (the clock of this process, the server's thread included, moves
+    # there) the programme team finds the review overdue, with the weekly logs that are missing.
+    import time_machine
+
     from incubator.notifications.timers import tick
 
     db.session.expire_all()
@@ -269,27 +273,29 @@ def test_pau_journey_in_chromium(live_server, page, app):
     assert report.errors == 0, report.outcomes
     assert any(o.startswith(f"review_due:{project_id}:") for o in report.outcomes), report.outcomes
     db.session.commit()
-
-    # The programme team opens the notification, reads the evidence and graduates the project.
-    login(page, base, "staff")
-    page.goto(base + "/notifications")
-    step(page, audit, "staff-inbox")
-    page.get_by_role("button", name=f"Revue de phase à échéance pour « {TITLE} »").click()
-    page.wait_for_url(re.compile(rf".*/projects/{project_id}/review$"))
-    assert "1 rédigé" in page.locator("section[aria-labelledby=sum-logs]").inner_text()  # the coach's log
-    step(page, audit, "staff-review")
-    page.check("#decision-graduate")
-    page.fill("#comment", "Les premiers usagers sont convaincus : on passe en mode startup.")
-    page.get_by_role("button", name="Enregistrer la décision").click()
-    page.wait_for_url(re.compile(rf".*/projects/{project_id}/review#decide$"))  # the redirect keeps the anchor
-    assert page.locator(".error-summary").count() == 0
-    step(page, audit, "staff-review-decided")
-    page.goto(project_url)
-    assert "Mode startup" in page.inner_text(".page-header")
-    latest = page.locator("#history .timeline__item").first
-    assert "Passer en mode startup" in latest.inner_text()
-    assert "on passe en mode startup" in latest.inner_text()
-    step(page, audit, "staff-project-startup")
+    with time_machine.travel(due + timedelta(days=3), tick=True):
+        # The programme team opens the notification, reads the evidence and graduates the project.
+        login(page, base, "staff")
+        page.goto(base + "/notifications")
+        step(page, audit, "staff-inbox")
+        page.get_by_role("button", name=f"Revue de phase à échéance pour « {TITLE} »").click()
+        page.wait_for_url(re.compile(rf".*/projects/{project_id}/review$"))
+        assert "En retard de" in page.inner_text("main")  # overdue, in words
+        logs = page.locator("section[aria-labelledby=sum-logs]").inner_text()
+        assert "Rédigés : 1 sur" in logs and "semaines manquantes" in logs  # the coach's log, and the weeks without one
+        step(page, audit, "staff-review")
+        page.check("#decision-graduate")
+        page.fill("#comment", "Les premiers usagers sont convaincus : on passe en mode startup.")
+        page.get_by_role("button", name="Enregistrer la décision").click()
+        page.wait_for_url(re.compile(rf".*/projects/{project_id}/review#decide$"))  # the redirect keeps the anchor
+        assert page.locator(".error-summary").count() == 0
+        step(page, audit, "staff-review-decided")
+        page.goto(project_url)
+        assert "Mode startup" in page.inner_text(".page-header")
+        latest = page.locator("#history .timeline__item").first
+        assert "Passer en mode startup" in latest.inner_text()
+        assert "on passe en mode startup" in latest.inner_text()
+        step(page, audit, "staff-project-startup")
 
     db.session.expire_all()
     project = db.session.get(Project, project_id)
