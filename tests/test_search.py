@@ -84,7 +84,7 @@ def test_what_is_typed_becomes_plain_words_and_phrases(typed, words, phrases):
 
 def test_the_fts5_expression_quotes_every_word():
     expression = fts5_expression(parse_query('vélos AND "mise en oeuvre" -x* NEAR'))
-    assert expression == '"vélo"* "and"* "near"* "mise en oeuvre"'
+    assert expression == '"vélo"* "and"* "near"* "mise oeuvre"'  # a common word leaves the phrase
     assert '"' not in "".join(parse_query('ab"cd"ef gh"ij').words)
 
 
@@ -135,6 +135,13 @@ def test_a_phrase_keeps_its_word_order(app, make_project, make_user):
     project = make_project("submitted", problem="La précarité énergétique des ménages.")
     assert found(staff, '"precarite energetique"') == [("project", project.id)]
     assert found(staff, '"énergétique précarité"') == []
+
+
+def test_a_phrase_skips_its_common_words_on_both_databases(app, make_project, make_user):
+    staff = make_user("staff")
+    project = make_project("submitted", problem="Installer un composteur partagé dans la cour.")
+    assert found(staff, '"le composteur partagé"') == [("project", project.id)]
+    assert found(staff, '"partagé le composteur"') == []
 
 
 def test_a_word_also_finds_its_plural_and_longer_forms(app, make_project, make_user):
@@ -251,6 +258,18 @@ def test_the_reindex_command_rebuilds_everything(app, incubating):
     db.session.expire_all()
     assert documents() == expected
     assert len(found(incubating.staff, "mouches")) == 1
+
+
+def test_a_rebuild_keeps_the_date_a_text_last_changed(app, make_project, make_user):
+    project = make_project("submitted", problem="Des bancs pour les arrêts de bus.")
+    dated = db.session.scalar(select(SearchDocument.updated_at).where(
+        SearchDocument.kind == "project", SearchDocument.ref_id == project.id))
+    project.updated_at = dated + timedelta(days=30)  # a later change that is not a text (a decision...)
+    db.session.commit()
+    reindex(db.session)
+    db.session.commit()
+    assert db.session.scalar(select(SearchDocument.updated_at).where(
+        SearchDocument.kind == "project", SearchDocument.ref_id == project.id)) == dated
 
 
 # --- who sees what -----------------------------------------------------------------------------

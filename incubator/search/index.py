@@ -158,12 +158,20 @@ def reindex(session: Session, batch: int = 1000) -> dict[str, int]:
     """Every document rebuilt from the database; returns how many of each kind. The caller commits."""
     conn = session.connection()
     table = SearchDocument.__table__
+    # A document's date is when its text last changed (as the flush listener keeps it): a rebuild
+    # keeps the date of every document whose text comes out the same.
+    kept = {(kind, ref_id): (title, body, at) for kind, ref_id, title, body, at in conn.execute(
+        select(table.c.kind, table.c.ref_id, table.c.title, table.c.body, table.c.updated_at))}
     conn.execute(delete(table))
     counts = {}
     for source in SOURCES:
         counts[source.kind] = 0
         for rows in _batches(conn, source.model, batch):
             documents = [d for d in (document(source, row) for row in rows) if d is not None]
+            for d in documents:
+                old = kept.get((d["kind"], d["ref_id"]))
+                if old is not None and old[:2] == (d["title"], d["body"]):
+                    d["updated_at"] = old[2]
             if documents:
                 conn.execute(insert(table), documents)
                 counts[source.kind] += len(documents)

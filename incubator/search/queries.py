@@ -96,7 +96,10 @@ def _stem_light(word: str) -> str:
 def fts5_expression(query: ParsedQuery) -> str:
     """An FTS5 query: every word (a prefix from three letters on) and every phrase, all required."""
     parts = [f'"{_stem_light(w)}"*' if len(w) >= 3 else f'"{w}"' for w in query.words]
-    parts += ['"' + " ".join(p) + '"' for p in query.phrases]
+    # Common words inside a phrase are left out, as PostgreSQL's phraseto_tsquery does: "le vélo" finds
+    # the same on both databases.
+    phrases = [[w for w in p if w not in STOPWORDS] for p in query.phrases]
+    parts += ['"' + " ".join(p) + '"' for p in phrases if p]
     return " ".join(parts)
 
 
